@@ -36,7 +36,9 @@ export class NetstringError extends Error {
  */
 export class NetstringDecoder {
   readonly #maxLength: number;
-  #buffer: Uint8Array = new Uint8Array(0);
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  #need = 0; // bytes needed before the first message can be complete (0: unknown)
   #failure: NetstringError | undefined;
 
   constructor(opts: { maxLength?: number } = {}) {
@@ -45,15 +47,20 @@ export class NetstringDecoder {
 
   /** Bytes received but not yet part of a complete message. */
   get pending(): number {
-    return this.#buffer.byteLength;
+    return this.#size;
   }
 
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.#failure) throw this.#failure;
-    this.#buffer = this.#buffer.byteLength === 0 ? chunk.slice() : concat(this.#buffer, chunk);
+    if (chunk.byteLength === 0) return [];
+    this.#chunks.push(chunk.slice());
+    this.#size += chunk.byteLength;
+    // A long message arrives in many chunks: join them once, when it can be complete.
+    if (this.#size < this.#need) return [];
+    const buf = this.#chunks.length === 1 ? this.#chunks[0]! : concat(this.#chunks, this.#size);
     const messages: Uint8Array[] = [];
     let start = 0;
-    const buf = this.#buffer;
+    this.#need = 0;
     for (;;) {
       // Parse the length prefix.
       let i = start;
@@ -70,25 +77,34 @@ export class NetstringDecoder {
       if (i === start) return this.#fail('empty length prefix');
       const bodyStart = i + 1;
       const end = bodyStart + length; // index of the expected comma
-      if (end >= buf.byteLength) break; // body or trailer incomplete
+      if (end >= buf.byteLength) {
+        this.#need = end + 1 - start; // body or trailer incomplete
+        break;
+      }
       if (buf[end] !== COMMA) return this.#fail(`missing ',' after a ${length}-byte message`);
       messages.push(buf.slice(bodyStart, end));
       start = end + 1;
     }
-    this.#buffer = start === 0 ? buf : buf.slice(start);
+    const rest = start === 0 ? buf : buf.slice(start);
+    this.#chunks = rest.byteLength > 0 ? [rest] : [];
+    this.#size = rest.byteLength;
     return messages;
   }
 
   #fail(reason: string): never {
     this.#failure = new NetstringError(`malformed netstring: ${reason}`);
-    this.#buffer = new Uint8Array(0);
+    this.#chunks = [];
+    this.#size = 0;
     throw this.#failure;
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
   return out;
 }

@@ -90,6 +90,13 @@ describe('XsWorker', () => {
     expect(new Set(payload).size).toBe(256);
   });
 
+  it('round-trips a 4 MB message', async () => {
+    const payload = allBytes(4 * 1024 * 1024);
+    const { reply } = await worker.command(payload);
+    expect(reply.length).toBe(payload.length);
+    expect(Buffer.from(reply).equals(Buffer.from(payload.slice().reverse()))).toBe(true);
+  });
+
   it('answers XS queries (issueCommand) through onQuery', async () => {
     worker.onQuery = (bytes) => bytes.map((b) => b ^ 0xff);
     try {
