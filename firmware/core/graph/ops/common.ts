@@ -1,0 +1,159 @@
+// Shared prepare-time helpers: tensor checks, TFLite padding and output sizes, activation
+// ranges, per-channel requantization parameters.
+
+import { fail } from '../../errors';
+import {
+  ACT_NONE, ACT_RELU, ACT_RELU6, PADDING_NONE, PADDING_SAME, PADDING_VALID,
+  QUANT_NONE, QUANT_PER_CHANNEL, TENSOR_INT32, TENSOR_INT8,
+} from '../format';
+import type { Graph, OpNode, Tensor } from '../format';
+import { quantizeMultiplier } from '../fixed-point';
+import type { QuantizedMultiplier } from '../fixed-point';
+
+export function opName(op: OpNode, name: string): string {
+  return `op ${op.index} (${name})`;
+}
+
+/** An int8 activation tensor (not a constant). */
+export function activation(graph: Graph, index: number, what: string): Tensor {
+  const t = graph.tensors[index];
+  if (t.constant || t.dtype !== TENSOR_INT8) fail('BAD_BODY', `${what}: tensor ${index} must be an int8 activation`);
+  return t;
+}
+
+/** [H, W, C] of a rank-4 NHWC tensor with batch 1. */
+export function nhwc(t: Tensor, what: string): [number, number, number] {
+  const d = t.dims;
+  if (d.length !== 4 || d[0] !== 1) fail('BAD_SHAPE', `${what}: tensor ${t.index} must be [1, H, W, C], is [${d.join(', ')}]`);
+  return [d[1], d[2], d[3]];
+}
+
+/** An int8 constant weight tensor with zero point 0; quantized per tensor or along `axis`. */
+export function weights(graph: Graph, index: number, axis: number, what: string): Tensor {
+  const t = graph.tensors[index];
+  if (!t.constant || t.dtype !== TENSOR_INT8) fail('BAD_BODY', `${what}: tensor ${index} must be constant int8 weights`);
+  if (t.quant === QUANT_PER_CHANNEL && t.axis !== axis) {
+    fail('BAD_QUANT', `${what}: weights quantized along dimension ${t.axis}, expected ${axis}`);
+  }
+  return t;
+}
+
+/** The per-channel (or broadcast per-tensor) scale of weights. */
+export function weightScale(t: Tensor, channel: number): number {
+  return t.scales !== null ? t.scales[channel] : t.scale;
+}
+
+/** An int32 constant bias [channels] (quantization implied), or zeros when absent. */
+export function bias(graph: Graph, op: OpNode, slot: number, channels: number, what: string): Int32Array {
+  if (op.inputs.length <= slot) return new Int32Array(channels);
+  const t = graph.tensors[op.inputs[slot]];
+  if (!t.constant || t.dtype !== TENSOR_INT32 || t.quant !== QUANT_NONE) {
+    fail('BAD_BODY', `${what}: bias tensor ${t.index} must be a constant int32 without quantization`);
+  }
+  if (t.dims.length !== 1 || t.dims[0] !== channels) {
+    fail('BAD_SHAPE', `${what}: bias shape [${t.dims.join(', ')}], expected [${channels}]`);
+  }
+  return t.data as Int32Array;
+}
+
+export function inputCount(op: OpNode, min: number, max: number, what: string): void {
+  const n = op.inputs.length;
+  if (n < min || n > max) fail('BAD_BODY', `${what}: ${n} inputs, expected ${min === max ? min : `${min} to ${max}`}`);
+}
+
+/** Fields an op does not use must be zero (one encoding per model). */
+export function unusedFields(op: OpNode, what: string, spatial: boolean, pool: boolean, depthwise: boolean, act: boolean): void {
+  if (!spatial && (op.padding !== PADDING_NONE || op.strideH !== 0 || op.strideW !== 0)) {
+    fail('BAD_BODY', `${what}: padding and strides must be 0`);
+  }
+  if (spatial && (op.padding !== PADDING_SAME && op.padding !== PADDING_VALID)) {
+    fail('BAD_BODY', `${what}: padding must be SAME or VALID`);
+  }
+  if (spatial && (op.strideH < 1 || op.strideW < 1)) fail('BAD_SHAPE', `${what}: strides must be >= 1`);
+  if (!pool && (op.filterH !== 0 || op.filterW !== 0)) fail('BAD_BODY', `${what}: filter size fields must be 0`);
+  if (pool && (op.filterH < 1 || op.filterW < 1)) fail('BAD_SHAPE', `${what}: pool filter must be at least 1x1`);
+  if (!depthwise && op.depthMultiplier !== 0) fail('BAD_BODY', `${what}: depth multiplier must be 0`);
+  if (!act && op.activation !== ACT_NONE) fail('BAD_BODY', `${what}: no fused activation allowed`);
+}
+
+/** TFLite ComputeOutSize (dilation 1). */
+export function outSize(padding: number, inSize: number, filter: number, stride: number): number {
+  if (padding === PADDING_SAME) return Math.floor((inSize + stride - 1) / stride);
+  const n = inSize + stride - filter;
+  return n <= 0 ? 0 : Math.floor(n / stride); // C division truncates; n <= 0 gives no output
+}
+
+/** TFLite ComputePaddingWithOffset: the leading (top/left) padding, floor(total / 2). */
+export function leadingPadding(stride: number, inSize: number, filter: number, outSz: number): number {
+  const total = (outSz - 1) * stride + filter - inSize;
+  return total > 0 ? Math.floor(total / 2) : 0;
+}
+
+/**
+ * Check that every window along one axis has at least one in-bounds tap (so that eval never
+ * sees an empty window and every index stays in range).
+ */
+export function checkWindows(inSize: number, filter: number, stride: number, pad: number, outSz: number, what: string): void {
+  for (let o = 0; o < outSz; o++) {
+    const origin = o * stride - pad;
+    const start = origin < 0 ? -origin : 0;
+    const end = inSize - origin < filter ? inSize - origin : filter;
+    if (end <= start) fail('BAD_SHAPE', `${what}: a window lies entirely in the padding`);
+  }
+}
+
+export interface Range { min: number; max: number }
+
+/** TFLite CalculateActivationRangeQuantized for int8 output (float32 arithmetic as in C++). */
+export function activationRange(act: number, scale: number, zeroPoint: number): Range {
+  let min = -128;
+  let max = 127;
+  if (act === ACT_RELU || act === ACT_RELU6) {
+    if (zeroPoint > min) min = zeroPoint; // quantize(0) = zero point
+  }
+  if (act === ACT_RELU6) {
+    const q = zeroPoint + roundHalfAway(Math.fround(6 / scale));
+    if (q < max) max = q;
+  }
+  return { min, max };
+}
+
+export function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+}
+
+/**
+ * Per-channel requantization parameters, packed 4 per channel in one Int32Array:
+ * [multiplier >> 16, multiplier & 0xffff, left shift, right shift]. The effective scale is
+ * (double(inScale) * double(wScale[c])) / double(outScale), as TFLite computes it.
+ */
+export const RQ_STRIDE = 4;
+
+export function channelRequant(inScale: number, w: Tensor, outScale: number, channels: number, what: string): Int32Array {
+  const rq = new Int32Array(channels * RQ_STRIDE);
+  const qm: QuantizedMultiplier = { multiplier: 0, shift: 0 };
+  for (let c = 0; c < channels; c++) {
+    const real = (inScale * weightScale(w, c)) / outScale;
+    packRequant(rq, c, real, qm, what);
+  }
+  return rq;
+}
+
+export function packRequant(rq: Int32Array, c: number, real: number, qm: QuantizedMultiplier, what: string): void {
+  if (!(real >= 0 && real < Infinity)) fail('BAD_QUANT', `${what}: effective scale ${real}`);
+  quantizeMultiplier(real, qm);
+  if (qm.shift > 30) fail('BAD_QUANT', `${what}: effective scale ${real} is too large`);
+  const m = qm.multiplier;
+  const o = c * RQ_STRIDE;
+  rq[o] = m >>> 16;
+  rq[o + 1] = m & 0xffff;
+  rq[o + 2] = qm.shift > 0 ? qm.shift : 0;
+  rq[o + 3] = qm.shift > 0 ? 0 : -qm.shift;
+}
+
+/** Same scale and zero point (ops that move int8 values without rescaling them). */
+export function sameQuant(a: Tensor, b: Tensor, what: string): void {
+  if (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint) {
+    fail('BAD_QUANT', `${what}: input and output must have the same scale and zero point`);
+  }
+}

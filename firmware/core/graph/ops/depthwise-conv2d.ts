@@ -1,0 +1,170 @@
+// DEPTHWISE_CONV_2D, int8 per-channel (TFLite reference_integer_ops::DepthwiseConvPerChannel),
+// dilation 1. Filter [1, kH, kW, inC * mult]; output channel oc = ic * mult + m:
+//
+// out[oy, ox, oc] = clamp(zpOut + MBQM(bias[oc] + sum_{ky,kx} w[0,ky,kx,oc] *
+//                   (in[oy*sh - padT + ky, ox*sw - padL + kx, ic] - zpIn)), actMin, actMax)
+//
+// Like CONV_2D, eval copies each receptive field into arena scratch (padding taps = zpIn) and
+// folds the input offset into the bias at load. With mult = 1 the filter tap (t, c) and the
+// scratch tap (t, c) have the same index t*C + c, so one index walks both.
+
+import type { Graph, OpNode } from '../format';
+import type { OpBinding, OpKernel, Prepared } from '../kernel';
+import {
+  activation, activationRange, bias, channelRequant, checkWindows, inputCount, leadingPadding,
+  nhwc, opName, outSize, unusedFields, weights,
+} from './common';
+import { fail } from '../../errors';
+
+export interface DepthwiseState {
+  readonly inH: number; readonly inW: number; readonly inC: number;
+  readonly outH: number; readonly outW: number; readonly outC: number;
+  readonly kH: number; readonly kW: number; readonly mult: number;
+  readonly strideH: number; readonly strideW: number;
+  readonly padT: number; readonly padL: number;
+  readonly inZp: number; readonly outZp: number;
+  readonly actMin: number; readonly actMax: number;
+  readonly filter: Int8Array;
+  readonly biasFolded: Int32Array;
+  readonly rq: Int32Array;
+}
+
+export const depthwiseConv2d: OpKernel<DepthwiseState> = {
+  name: 'DEPTHWISE_CONV_2D',
+
+  prepare(op: OpNode, graph: Graph): Prepared<DepthwiseState> {
+    const what = opName(op, 'DEPTHWISE_CONV_2D');
+    inputCount(op, 2, 3, what);
+    unusedFields(op, what, true, false, true, true);
+    const input = activation(graph, op.inputs[0], what);
+    const output = activation(graph, op.output, what);
+    const filter = weights(graph, op.inputs[1], 3, what);
+    const [inH, inW, inC] = nhwc(input, what);
+    const fd = filter.dims;
+    if (fd.length !== 4 || fd[0] !== 1) fail('BAD_SHAPE', `${what}: filter must be [1, kH, kW, inC * multiplier]`);
+    const [, kH, kW, outC] = fd;
+    const mult = op.depthMultiplier;
+    if (mult < 1 || outC !== inC * mult) {
+      fail('BAD_SHAPE', `${what}: filter has ${outC} channels, input ${inC} x multiplier ${mult}`);
+    }
+    const b = bias(graph, op, 2, outC, what);
+    const outH = outSize(op.padding, inH, kH, op.strideH);
+    const outW = outSize(op.padding, inW, kW, op.strideW);
+    const [oH, oW, oC] = nhwc(output, what);
+    if (outH < 1 || outW < 1 || oH !== outH || oW !== outW || oC !== outC) {
+      fail('BAD_SHAPE', `${what}: output must be [1, ${outH}, ${outW}, ${outC}], is [${output.dims.join(', ')}]`);
+    }
+    const padT = leadingPadding(op.strideH, inH, kH, outH);
+    const padL = leadingPadding(op.strideW, inW, kW, outW);
+    checkWindows(inH, kH, op.strideH, padT, outH, what);
+    checkWindows(inW, kW, op.strideW, padL, outW, what);
+
+    const w = filter.data as Int8Array;
+    const taps = kH * kW;
+    const biasFolded = new Int32Array(outC);
+    const zp = input.zeroPoint;
+    for (let oc = 0; oc < outC; oc++) {
+      let sum = 0;
+      for (let t = 0; t < taps; t++) sum += w[t * outC + oc];
+      biasFolded[oc] = (b[oc] - zp * sum) | 0;
+    }
+    const rq = channelRequant(input.scale, filter, output.scale, outC, what);
+    const range = activationRange(op.activation, output.scale, output.zeroPoint);
+    return {
+      state: {
+        inH, inW, inC, outH, outW, outC, kH, kW, mult,
+        strideH: op.strideH, strideW: op.strideW, padT, padL,
+        inZp: zp, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+        filter: w, biasFolded, rq,
+      },
+      work: outH * outW * outC * taps,
+      scratchBytes: taps * inC,
+    };
+  },
+
+  eval(s: DepthwiseState, b: OpBinding): void {
+    const arena = b.arena;
+    const out = b.output;
+    const col = b.scratch;
+    const w = s.filter;
+    const xBase = b.inputs[0].byteOffset - arena.byteOffset;
+    const colBase = col.byteOffset - arena.byteOffset;
+    const inH = s.inH, inW = s.inW, inC = s.inC, outH = s.outH, outW = s.outW, outC = s.outC;
+    const kH = s.kH, kW = s.kW, mult = s.mult;
+    const strideH = s.strideH, strideW = s.strideW, padT = s.padT, padL = s.padL;
+    const inZp = s.inZp, outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
+    const biasFolded = s.biasFolded, rq = s.rq;
+    const rowBytes = inW * inC;
+    const kRow = kW * inC;
+    const taps = kH * kW;
+    const taps4 = taps & ~3;
+    const C2 = inC * 2, C3 = inC * 3, C4 = inC * 4;
+    let o = 0;
+    for (let oy = 0; oy < outH; oy++) {
+      const iy0 = oy * strideH - padT;
+      const ky0 = iy0 < 0 ? -iy0 : 0;
+      const ky1 = inH - iy0 < kH ? inH - iy0 : kH;
+      for (let ox = 0; ox < outW; ox++) {
+        const ix0 = ox * strideW - padL;
+        const kx0 = ix0 < 0 ? -ix0 : 0;
+        const kx1 = inW - ix0 < kW ? inW - ix0 : kW;
+        let c = colBase;
+        let src = xBase + (iy0 * inW + ix0) * inC;
+        if (ky0 === 0 && ky1 === kH && kx0 === 0 && kx1 === kW) {
+          for (let ky = 0; ky < kH; ky++) {
+            arena.copyWithin(c, src, src + kRow);
+            c += kRow;
+            src += rowBytes;
+          }
+        } else {
+          const left = kx0 * inC, mid = (kx1 - kx0) * inC, right = (kW - kx1) * inC;
+          for (let ky = 0; ky < kH; ky++) {
+            if (ky < ky0 || ky >= ky1) {
+              arena.fill(inZp, c, c + kRow);
+            } else {
+              if (left !== 0) arena.fill(inZp, c, c + left);
+              arena.copyWithin(c + left, src + left, src + left + mid);
+              if (right !== 0) arena.fill(inZp, c + left + mid, c + kRow);
+            }
+            c += kRow;
+            src += rowBytes;
+          }
+        }
+        for (let oc = 0; oc < outC; oc++) {
+          let acc = 0;
+          if (mult === 1) {
+            let i = oc;
+            let t = 0;
+            for (; t < taps4; t += 4) {
+              acc += w[i] * col[i] + w[i + inC] * col[i + inC] + w[i + C2] * col[i + C2] + w[i + C3] * col[i + C3];
+              i += C4;
+            }
+            for (; t < taps; t++) {
+              acc += w[i] * col[i];
+              i += inC;
+            }
+          } else {
+            let wi = oc;
+            let ci = (oc / mult) | 0;
+            for (let t = 0; t < taps; t++) {
+              acc += w[wi] * col[ci];
+              wi += outC;
+              ci += inC;
+            }
+          }
+          const q = oc << 2;
+          const a = ((acc + biasFolded[oc]) | 0) << rq[q + 2];
+          const X = a * rq[q];
+          const Y = a * rq[q + 1] + (a < 0 ? -1073741823 : 1073741824);
+          const r = (((X & 0x7fff) << 16) + Y) & 0x7fffffff;
+          let v = X / 32768 + (Y - r) / 2147483648;
+          if (a < 0 && r !== 0) v += 1;
+          const e = rq[q + 3];
+          const mask = (1 << e) - 1;
+          v = (v >> e) + ((v & mask) > ((mask >> 1) + (v < 0 ? 1 : 0)) ? 1 : 0) + outZp;
+          out[o++] = v < actMin ? actMin : v > actMax ? actMax : v;
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,110 @@
+// SOFTMAX, int8 -> int8 with beta = 1 (TFLite reference_ops::Softmax for quantized types, with
+// the prepare of kernels/softmax.cc). The output has scale 1/256 and zero point -128.
+// Along the last dimension (depth D), for each row:
+//   diff[c] = in[c] - max(row); terms with diff < diffMin are 0 (output -128)
+//   e[c] = exp_on_negative_values(Q5.26 <- SRDHM(diff[c] << inputLeftShift, inputMultiplier))
+//   sum = sum of RoundingDivideByPOT(e[c], 12)            (Q12.19)
+//   (scale, bitsOverUnit) = GetReciprocal(sum, 12)
+//   out[c] = clamp(RoundingDivideByPOT(SRDHM(scale, e[c]), bitsOverUnit + 23) - 128, -128, 127)
+
+import type { Graph, OpNode } from '../format';
+import type { OpBinding, OpKernel, Prepared } from '../kernel';
+import { activation, inputCount, opName, unusedFields } from './common';
+import {
+  expOnNegativeValuesQ5, getReciprocal, quantizeMultiplier, roundingDivideByPOT,
+  saturatingRoundingDoublingHighMul,
+} from '../fixed-point';
+import type { QuantizedMultiplier } from '../fixed-point';
+import { fail } from '../../errors';
+
+/** Longest softmax row: the sum of exps (each <= 2^19) must stay below 2^31. */
+export const MAX_SOFTMAX_DEPTH = 4095;
+
+const SCALED_DIFF_INTEGER_BITS = 5;
+const ACCUMULATION_INTEGER_BITS = 12;
+
+export interface SoftmaxState {
+  readonly rows: number;
+  readonly depth: number;
+  readonly inputMultiplier: number;
+  readonly inputLeftShift: number;
+  readonly diffMin: number;
+  readonly recip: QuantizedMultiplier; // reused holder for GetReciprocal's two results
+}
+
+export const softmax: OpKernel<SoftmaxState> = {
+  name: 'SOFTMAX',
+
+  prepare(op: OpNode, graph: Graph): Prepared<SoftmaxState> {
+    const what = opName(op, 'SOFTMAX');
+    inputCount(op, 1, 1, what);
+    unusedFields(op, what, false, false, false, false);
+    const input = activation(graph, op.inputs[0], what);
+    const output = activation(graph, op.output, what);
+    const id = input.dims, od = output.dims;
+    if (id.length !== od.length || id.some((d, k) => d !== od[k])) {
+      fail('BAD_SHAPE', `${what}: output shape must equal the input shape`);
+    }
+    if (output.scale !== 1 / 256 || output.zeroPoint !== -128) {
+      fail('BAD_QUANT', `${what}: int8 softmax output must have scale 1/256 and zero point -128`);
+    }
+    const depth = id[id.length - 1];
+    if (depth > MAX_SOFTMAX_DEPTH) fail('TOO_LARGE', `${what}: depth ${depth} > ${MAX_SOFTMAX_DEPTH}`);
+    // PreprocessSoftmaxScaling(beta = 1, input scale, 5): multiplier > 1 required
+    let real = input.scale * (1 << (31 - SCALED_DIFF_INTEGER_BITS));
+    if (real > 2147483647) real = 2147483647;
+    if (!(real > 1)) fail('BAD_QUANT', `${what}: input scale ${input.scale} is too small for int8 softmax`);
+    const qm = quantizeMultiplier(real, { multiplier: 0, shift: 0 });
+    // CalculateInputRadius(5, leftShift, 31)
+    const radius = Math.floor((((1 << SCALED_DIFF_INTEGER_BITS) - 1) * 2 ** (31 - SCALED_DIFF_INTEGER_BITS)) / 2 ** qm.shift);
+    return {
+      state: {
+        rows: input.elementCount / depth,
+        depth,
+        inputMultiplier: qm.multiplier,
+        inputLeftShift: qm.shift,
+        diffMin: -radius,
+        recip: { multiplier: 0, shift: 0 },
+      },
+      work: input.elementCount * 2,
+      scratchBytes: 0,
+    };
+  },
+
+  eval(s: SoftmaxState, b: OpBinding): void {
+    const x = b.inputs[0];
+    const out = b.output;
+    const depth = s.depth, rows = s.rows;
+    const mult = s.inputMultiplier, shift = s.inputLeftShift, diffMin = s.diffMin;
+    const recip = s.recip;
+    for (let r = 0, base = 0; r < rows; r++, base += depth) {
+      const end = base + depth;
+      let max = -128;
+      for (let i = base; i < end; i++) if (x[i] > max) max = x[i];
+      let sum = 0;
+      for (let i = base; i < end; i++) {
+        const diff = x[i] - max;
+        if (diff >= diffMin) {
+          const e = expOnNegativeValuesQ5(saturatingRoundingDoublingHighMul(diff << shift, mult));
+          sum = (sum + roundingDivideByPOT(e, ACCUMULATION_INTEGER_BITS)) | 0;
+        }
+      }
+      getReciprocal(sum, ACCUMULATION_INTEGER_BITS, recip);
+      const scale = recip.multiplier;
+      const exponent = recip.shift + 31 - 8;
+      for (let i = base; i < end; i++) {
+        const diff = x[i] - max;
+        let v = -128;
+        if (diff >= diffMin) {
+          const e = expOnNegativeValuesQ5(saturatingRoundingDoublingHighMul(diff << shift, mult));
+          const p = saturatingRoundingDoublingHighMul(scale, e);
+          // exponent is at most 31 while sum < 2^28 (depth <= 511); beyond that the exact
+          // quotient p / 2^exponent (p < 2^31) rounds to 0.
+          v = (exponent > 31 ? 0 : roundingDivideByPOT(p, exponent)) - 128;
+          if (v > 127) v = 127;
+        }
+        out[i] = v;
+      }
+    }
+  },
+};
