@@ -353,3 +353,65 @@ export function quantizeWeights(real: ArrayLike<number>, shape: readonly number[
   }
   return { weights, scales };
 }
+
+/**
+ * Decode a graph body back into a GraphDef (for inspection and tests). It trusts the layout:
+ * validate with the core's parseGraphBody first.
+ */
+export function decodeGraphBody(body: Uint8Array): GraphDef {
+  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const T = dv.getUint16(2, true);
+  const N = dv.getUint16(4, true);
+  const dataStart = HEADER_SIZE + T * TENSOR_RECORD_SIZE + N * OP_RECORD_SIZE;
+  const tensors: TensorDef[] = [];
+  for (let i = 0; i < T; i++) {
+    const at = HEADER_SIZE + i * TENSOR_RECORD_SIZE;
+    const dtype = dv.getUint8(at) === TENSOR_INT32 ? 'int32' : 'int8';
+    const rank = dv.getUint8(at + 1);
+    const constant = (dv.getUint8(at + 2) & TENSOR_FLAG_CONSTANT) !== 0;
+    const quant = dv.getUint8(at + 3);
+    const shape: number[] = [];
+    for (let k = 0; k < rank; k++) shape.push(dv.getUint16(at + 4 + 2 * k, true));
+    const count = shape.reduce((a, b) => a * b, 1);
+    const def: TensorDef = { dtype, shape };
+    if (quant === QUANT_PER_TENSOR) {
+      def.scale = dv.getFloat32(at + 16, true);
+      def.zeroPoint = dv.getInt32(at + 20, true);
+    } else if (quant === QUANT_PER_CHANNEL) {
+      def.axis = dv.getUint8(at + 12);
+      const off = dataStart + dv.getUint32(at + 28, true);
+      const scales: number[] = [];
+      for (let c = 0; c < shape[def.axis]; c++) scales.push(dv.getFloat32(off + 4 * c, true));
+      def.scales = scales;
+    }
+    if (constant) {
+      const off = dataStart + dv.getUint32(at + 24, true);
+      const data: number[] = [];
+      for (let k = 0; k < count; k++) data.push(dtype === 'int32' ? dv.getInt32(off + 4 * k, true) : dv.getInt8(off + k));
+      def.data = data;
+    }
+    tensors.push(def);
+  }
+  const ops: OpDef[] = [];
+  const actNames: Record<number, ActivationName> = { [ACT_NONE]: 'NONE', [ACT_RELU]: 'RELU', [ACT_RELU6]: 'RELU6' };
+  for (let i = 0; i < N; i++) {
+    const at = HEADER_SIZE + T * TENSOR_RECORD_SIZE + i * OP_RECORD_SIZE;
+    const count = dv.getUint8(at + 3);
+    const inputs: number[] = [];
+    for (let k = 0; k < count; k++) inputs.push(dv.getUint16(at + 4 + 2 * k, true));
+    const padding = dv.getUint8(at + 2);
+    const op: OpDef = {
+      op: dv.getUint8(at),
+      inputs,
+      output: dv.getUint16(at + 10, true),
+      activation: actNames[dv.getUint8(at + 1)],
+      stride: [dv.getUint16(at + 12, true), dv.getUint16(at + 14, true)],
+      filter: [dv.getUint16(at + 16, true), dv.getUint16(at + 18, true)],
+      depthMultiplier: dv.getUint16(at + 20, true),
+    };
+    if (padding === PADDING_SAME) op.padding = 'SAME';
+    else if (padding === PADDING_VALID) op.padding = 'VALID';
+    ops.push(op);
+  }
+  return { tensors, ops, input: dv.getUint16(6, true), output: dv.getUint16(8, true) };
+}

@@ -64,7 +64,7 @@ export function randomQuant(rng: Prng, scaleLo = 1e-3, scaleHi = 1): QuantParams
  * sometimes need a left shift (effective scale > 1).
  */
 export function randomLayer(rng: Prng, weightShape: number[], channels: number, channelAxis: number,
-  inScale: number, taps: number, opts: { perTensor?: boolean; noBias?: boolean } = {}): ConvLayer {
+  inScale: number, taps: number, opts: { perTensor?: boolean; noBias?: boolean; withBias?: boolean } = {}): ConvLayer {
   const n = weightShape.reduce((a, b) => a * b, 1);
   const wRange = rng.pick([127, 127, 127, 20, 1]);
   const weights = rng.int8Array(n, -wRange, wRange);
@@ -81,7 +81,7 @@ export function randomLayer(rng: Prng, weightShape: number[], channels: number, 
   else outScale = typical / rng.logUniform(20, 200);
   const output = { scale: Math.fround(outScale), zeroPoint: rng.bool(0.2) ? rng.pick([-128, 127]) : rng.int(-128, 127) };
   const biasRange = rng.pick([0, 100, 10000, 1000000, 2 ** 31 - 1]);
-  const bias = opts.noBias || rng.bool(0.1) ? undefined : rng.int32Array(channels, -biasRange, biasRange);
+  const bias = opts.noBias || (!opts.withBias && rng.bool(0.1)) ? undefined : rng.int32Array(channels, -biasRange, biasRange);
   const activation = rng.pick(['NONE', 'RELU', 'RELU6'] as const);
   void channelAxis;
   return {
