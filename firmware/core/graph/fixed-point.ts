@@ -54,6 +54,20 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
   return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x << left, multiplier), right);
 }
 
+/**
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(a, m), e) for a multiplier m >= 0, with
+ * `inv` = 2^-e: the general (slow) path of the kernels' inlined requantization.
+ *
+ * The kernels' fast path, for |a| < 2^21: a*m + nudge is below 2^53, so
+ * ((a*m + nudge) / 2^31) | 0 is the exact truncated quotient; and for any int32 s,
+ * s * 2^-e +- 0.5 is exact, so truncating it rounds s / 2^e half away from zero, which is what
+ * RoundingDivideByPOT computes.
+ */
+export function requantizeSlow(a: number, m: number, inv: number): number {
+  const s = saturatingRoundingDoublingHighMul(a, m);
+  return s < 0 ? (s * inv - 0.5) | 0 : (s * inv + 0.5) | 0;
+}
+
 /** Result holder for quantizeMultiplier, to avoid returning fresh arrays. */
 export interface QuantizedMultiplier {
   multiplier: number;

@@ -123,32 +123,37 @@ export function roundHalfAway(x: number): number {
 }
 
 /**
- * Per-channel requantization parameters, packed 4 per channel in one Int32Array:
- * [multiplier >> 16, multiplier & 0xffff, left shift, right shift]. The effective scale is
- * (double(inScale) * double(wScale[c])) / double(outScale), as TFLite computes it.
+ * Per-channel requantization (MultiplyByQuantizedMultiplier) parameters. The effective scale
+ * is (double(inScale) * double(wScale[c])) / double(outScale), as TFLite computes it.
  */
-export const RQ_STRIDE = 4;
-
-export function channelRequant(inScale: number, w: Tensor, outScale: number, channels: number, what: string): Int32Array {
-  const rq = new Int32Array(channels * RQ_STRIDE);
-  const qm: QuantizedMultiplier = { multiplier: 0, shift: 0 };
-  for (let c = 0; c < channels; c++) {
-    const real = (inScale * weightScale(w, c)) / outScale;
-    packRequant(rq, c, real, qm, what);
-  }
-  return rq;
+export interface Requant {
+  /** Q31 multiplier per channel. */
+  readonly mult: Int32Array;
+  /** Left shift per channel (TFLite shift when > 0, else 0). */
+  readonly left: Int32Array;
+  /** 2^-rightShift per channel (right shift = -TFLite shift when <= 0, else 0). */
+  readonly inv: Float64Array;
+  /** Whether any channel has a left shift (effective scale >= 1). */
+  readonly hasLeft: boolean;
 }
 
-export function packRequant(rq: Int32Array, c: number, real: number, qm: QuantizedMultiplier, what: string): void {
-  if (!(real >= 0 && real < Infinity)) fail('BAD_QUANT', `${what}: effective scale ${real}`);
-  quantizeMultiplier(real, qm);
-  if (qm.shift > 30) fail('BAD_QUANT', `${what}: effective scale ${real} is too large`);
-  const m = qm.multiplier;
-  const o = c * RQ_STRIDE;
-  rq[o] = m >>> 16;
-  rq[o + 1] = m & 0xffff;
-  rq[o + 2] = qm.shift > 0 ? qm.shift : 0;
-  rq[o + 3] = qm.shift > 0 ? 0 : -qm.shift;
+export function channelRequant(inScale: number, w: Tensor, outScale: number, channels: number, what: string): Requant {
+  const mult = new Int32Array(channels);
+  const left = new Int32Array(channels);
+  const inv = new Float64Array(channels);
+  const qm: QuantizedMultiplier = { multiplier: 0, shift: 0 };
+  let hasLeft = false;
+  for (let c = 0; c < channels; c++) {
+    const real = (inScale * weightScale(w, c)) / outScale;
+    if (!(real >= 0 && real < Infinity)) fail('BAD_QUANT', `${what}: effective scale ${real}`);
+    quantizeMultiplier(real, qm);
+    if (qm.shift > 30) fail('BAD_QUANT', `${what}: effective scale ${real} is too large`);
+    mult[c] = qm.multiplier;
+    left[c] = qm.shift > 0 ? qm.shift : 0;
+    inv[c] = qm.shift > 0 ? 1 : 2 ** qm.shift;
+    if (qm.shift > 0) hasLeft = true;
+  }
+  return { mult, left, inv, hasLeft };
 }
 
 /** Same scale and zero point (ops that move int8 values without rescaling them). */

@@ -17,6 +17,8 @@ import {
   activation, activationRange, bias, channelRequant, checkWindows, inputCount, leadingPadding,
   nhwc, opName, outSize, unusedFields, weights,
 } from './common';
+import type { Requant } from './common';
+import { requantizeSlow } from '../fixed-point';
 import { fail } from '../../errors';
 
 export interface ConvState {
@@ -31,8 +33,7 @@ export interface ConvState {
   readonly rows: readonly Int8Array[];
   /** Per output channel: (bias - zpIn * sum of weights) mod 2^32. */
   readonly biasFolded: Int32Array;
-  /** Per output channel: [multiplier >> 16, multiplier & 0xffff, left shift, right shift]. */
-  readonly rq: Int32Array;
+  readonly rq: Requant;
 }
 
 /** Shared by CONV_2D and FULLY_CONNECTED: per-row weight views and folded biases. */
@@ -102,11 +103,13 @@ export const conv2d: OpKernel<ConvState> = {
     const inH = s.inH, inW = s.inW, inC = s.inC, outH = s.outH, outW = s.outW, outC = s.outC;
     const kH = s.kH, kW = s.kW, strideH = s.strideH, strideW = s.strideW, padT = s.padT, padL = s.padL;
     const inZp = s.inZp, outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
-    const rows = s.rows, biasFolded = s.biasFolded, rq = s.rq;
+    const rows = s.rows, biasFolded = s.biasFolded;
+    const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
     const rowBytes = inW * inC;       // one input row
     const kRow = kW * inC;            // one kernel row of the receptive field
     const K = kH * kRow;
     const K8 = K & ~7;
+    const tail4 = (K & 4) !== 0;
     let o = 0;
     for (let oy = 0; oy < outH; oy++) {
       const iy0 = oy * strideH - padT;
@@ -147,18 +150,23 @@ export const conv2d: OpKernel<ConvState> = {
             acc += w[i] * col[i] + w[i + 1] * col[i + 1] + w[i + 2] * col[i + 2] + w[i + 3] * col[i + 3] +
               w[i + 4] * col[i + 4] + w[i + 5] * col[i + 5] + w[i + 6] * col[i + 6] + w[i + 7] * col[i + 7];
           }
+          if (tail4) {
+            acc += w[i] * col[i] + w[i + 1] * col[i + 1] + w[i + 2] * col[i + 2] + w[i + 3] * col[i + 3];
+            i += 4;
+          }
           for (; i < K; i++) acc += w[i] * col[i];
-          // MultiplyByQuantizedMultiplier, inlined (see fixed-point.ts for the derivation)
-          const q = oc << 2;
-          const a = ((acc + biasFolded[oc]) | 0) << rq[q + 2];
-          const X = a * rq[q];
-          const Y = a * rq[q + 1] + (a < 0 ? -1073741823 : 1073741824);
-          const r = (((X & 0x7fff) << 16) + Y) & 0x7fffffff;
-          let v = X / 32768 + (Y - r) / 2147483648;
-          if (a < 0 && r !== 0) v += 1;
-          const e = rq[q + 3];
-          const mask = (1 << e) - 1;
-          v = (v >> e) + ((v & mask) > ((mask >> 1) + (v < 0 ? 1 : 0)) ? 1 : 0) + outZp;
+          // MultiplyByQuantizedMultiplier, inlined; exact fast path for |a| < 2^21 (fixed-point.ts)
+          let a = (acc + biasFolded[oc]) | 0;
+          if (hasLeft) a <<= left[oc];
+          let v: number;
+          if (a >= 0) {
+            v = a < 2097152 ? ((((a * mult[oc] + 1073741824) / 2147483648) | 0) * inv[oc] + 0.5) | 0
+              : requantizeSlow(a, mult[oc], inv[oc]);
+          } else {
+            v = a > -2097152 ? ((((a * mult[oc] - 1073741823) / 2147483648) | 0) * inv[oc] - 0.5) | 0
+              : requantizeSlow(a, mult[oc], inv[oc]);
+          }
+          v += outZp;
           out[o++] = v < actMin ? actMin : v > actMax ? actMax : v;
         }
       }

@@ -14,6 +14,8 @@ import {
   activation, activationRange, bias, channelRequant, checkWindows, inputCount, leadingPadding,
   nhwc, opName, outSize, unusedFields, weights,
 } from './common';
+import type { Requant } from './common';
+import { requantizeSlow } from '../fixed-point';
 import { fail } from '../../errors';
 
 export interface DepthwiseState {
@@ -26,7 +28,7 @@ export interface DepthwiseState {
   readonly actMin: number; readonly actMax: number;
   readonly filter: Int8Array;
   readonly biasFolded: Int32Array;
-  readonly rq: Int32Array;
+  readonly rq: Requant;
 }
 
 export const depthwiseConv2d: OpKernel<DepthwiseState> = {
@@ -90,10 +92,11 @@ export const depthwiseConv2d: OpKernel<DepthwiseState> = {
     const xBase = b.inputs[0].byteOffset - arena.byteOffset;
     const colBase = col.byteOffset - arena.byteOffset;
     const inH = s.inH, inW = s.inW, inC = s.inC, outH = s.outH, outW = s.outW, outC = s.outC;
-    const kH = s.kH, kW = s.kW, mult = s.mult;
+    const kH = s.kH, kW = s.kW, depthMult = s.mult;
     const strideH = s.strideH, strideW = s.strideW, padT = s.padT, padL = s.padL;
     const inZp = s.inZp, outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
-    const biasFolded = s.biasFolded, rq = s.rq;
+    const biasFolded = s.biasFolded;
+    const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
     const rowBytes = inW * inC;
     const kRow = kW * inC;
     const taps = kH * kW;
@@ -132,7 +135,7 @@ export const depthwiseConv2d: OpKernel<DepthwiseState> = {
         }
         for (let oc = 0; oc < outC; oc++) {
           let acc = 0;
-          if (mult === 1) {
+          if (depthMult === 1) {
             let i = oc;
             let t = 0;
             for (; t < taps4; t += 4) {
@@ -145,23 +148,25 @@ export const depthwiseConv2d: OpKernel<DepthwiseState> = {
             }
           } else {
             let wi = oc;
-            let ci = (oc / mult) | 0;
+            let ci = (oc / depthMult) | 0;
             for (let t = 0; t < taps; t++) {
               acc += w[wi] * col[ci];
               wi += outC;
               ci += inC;
             }
           }
-          const q = oc << 2;
-          const a = ((acc + biasFolded[oc]) | 0) << rq[q + 2];
-          const X = a * rq[q];
-          const Y = a * rq[q + 1] + (a < 0 ? -1073741823 : 1073741824);
-          const r = (((X & 0x7fff) << 16) + Y) & 0x7fffffff;
-          let v = X / 32768 + (Y - r) / 2147483648;
-          if (a < 0 && r !== 0) v += 1;
-          const e = rq[q + 3];
-          const mask = (1 << e) - 1;
-          v = (v >> e) + ((v & mask) > ((mask >> 1) + (v < 0 ? 1 : 0)) ? 1 : 0) + outZp;
+          // MultiplyByQuantizedMultiplier, inlined; exact fast path for |a| < 2^21 (fixed-point.ts)
+          let a = (acc + biasFolded[oc]) | 0;
+          if (hasLeft) a <<= left[oc];
+          let v: number;
+          if (a >= 0) {
+            v = a < 2097152 ? ((((a * mult[oc] + 1073741824) / 2147483648) | 0) * inv[oc] + 0.5) | 0
+              : requantizeSlow(a, mult[oc], inv[oc]);
+          } else {
+            v = a > -2097152 ? ((((a * mult[oc] - 1073741823) / 2147483648) | 0) * inv[oc] - 0.5) | 0
+              : requantizeSlow(a, mult[oc], inv[oc]);
+          }
+          v += outZp;
           out[o++] = v < actMin ? actMin : v > actMax ? actMax : v;
         }
       }

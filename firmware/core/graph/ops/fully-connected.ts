@@ -12,7 +12,9 @@ import type { OpBinding, OpKernel, Prepared } from '../kernel';
 import {
   activation, activationRange, bias, channelRequant, inputCount, opName, unusedFields, weights,
 } from './common';
+import type { Requant } from './common';
 import { foldRows } from './conv2d';
+import { requantizeSlow } from '../fixed-point';
 import { fail } from '../../errors';
 
 export interface FullyConnectedState {
@@ -23,7 +25,7 @@ export interface FullyConnectedState {
   readonly actMax: number;
   readonly rows: readonly Int8Array[];
   readonly biasFolded: Int32Array;
-  readonly rq: Int32Array;
+  readonly rq: Requant;
 }
 
 export const fullyConnected: OpKernel<FullyConnectedState> = {
@@ -67,7 +69,9 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
     const out = b.output;
     const units = s.units, K = s.inUnits, K8 = K & ~7;
     const outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
-    const rows = s.rows, biasFolded = s.biasFolded, rq = s.rq;
+    const rows = s.rows, biasFolded = s.biasFolded;
+    const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
+    const tail4 = (K & 4) !== 0;
     for (let u = 0; u < units; u++) {
       const w = rows[u];
       let acc = 0;
@@ -76,17 +80,23 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
         acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3] +
           w[i + 4] * x[i + 4] + w[i + 5] * x[i + 5] + w[i + 6] * x[i + 6] + w[i + 7] * x[i + 7];
       }
+      if (tail4) {
+        acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3];
+        i += 4;
+      }
       for (; i < K; i++) acc += w[i] * x[i];
-      const q = u << 2;
-      const a = ((acc + biasFolded[u]) | 0) << rq[q + 2];
-      const X = a * rq[q];
-      const Y = a * rq[q + 1] + (a < 0 ? -1073741823 : 1073741824);
-      const r = (((X & 0x7fff) << 16) + Y) & 0x7fffffff;
-      let v = X / 32768 + (Y - r) / 2147483648;
-      if (a < 0 && r !== 0) v += 1;
-      const e = rq[q + 3];
-      const mask = (1 << e) - 1;
-      v = (v >> e) + ((v & mask) > ((mask >> 1) + (v < 0 ? 1 : 0)) ? 1 : 0) + outZp;
+      // MultiplyByQuantizedMultiplier, inlined; exact fast path for |a| < 2^21 (fixed-point.ts)
+      let a = (acc + biasFolded[u]) | 0;
+      if (hasLeft) a <<= left[u];
+      let v: number;
+      if (a >= 0) {
+        v = a < 2097152 ? ((((a * mult[u] + 1073741824) / 2147483648) | 0) * inv[u] + 0.5) | 0
+          : requantizeSlow(a, mult[u], inv[u]);
+      } else {
+        v = a > -2097152 ? ((((a * mult[u] - 1073741823) / 2147483648) | 0) * inv[u] - 0.5) | 0
+          : requantizeSlow(a, mult[u], inv[u]);
+      }
+      v += outZp;
       out[u] = v < actMin ? actMin : v > actMax ? actMax : v;
     }
   },
