@@ -4,8 +4,15 @@
 // Reply:    [u8 status][body]   status 0 = ok, body = the handler's reply (may be empty)
 //                               status 1 = error, body = UTF-8 "<Name>: <message>"
 //
-// Built-in handlers: `__noop` (does nothing: the dispatch baseline), `__gc` (collects garbage),
-// `__handlers` (the registered names, comma-separated).
+// Built-in handlers (names starting with "__" are reserved):
+//   __noop       does nothing: the dispatch baseline for allocation measurements
+//   __gc         collects garbage
+//   __arm        arms the GC probe for the next command: a weakly held sentinel object is
+//                made before that command's handler runs
+//   __probe      [1] if a collection ran during the armed command (the sentinel's
+//                FinalizationRegistry callback ran in that command's crank), [0] if not,
+//                [2] if this engine has no FinalizationRegistry
+//   __handlers   the registered names, comma-separated
 
 export type Handler = (payload: Uint8Array) => Uint8Array | void;
 
@@ -31,10 +38,33 @@ export function registerHandlers(handlers: Record<string, Handler>): void {
   table.__gc = () => {
     if (host.gc) host.gc();
   };
+  // GC probe: see the header.
+  let seq = 0; // number of the command being dispatched
+  let armed = false;
+  let armedSeq = -1;
+  let collectedDuringArmed = false;
+  const registry =
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry<number>((held) => {
+          // Cleanup jobs run at the end of the crank in which the collection happened.
+          if (held === armedSeq && seq === armedSeq) collectedDuringArmed = true;
+        })
+      : undefined;
+  table.__arm = () => {
+    armed = true;
+    collectedDuringArmed = false;
+  };
+  table.__probe = () => new Uint8Array([registry ? (collectedDuringArmed ? 1 : 0) : 2]);
   const names = Object.keys(handlers).join(',');
   table.__handlers = () => encodeUtf8(names);
 
   host.handleCommand = (message: ArrayBuffer): ArrayBuffer => {
+    seq++;
+    if (armed) {
+      armed = false;
+      armedSeq = seq;
+      registry?.register({}, seq);
+    }
     let body: Uint8Array | void;
     try {
       const bytes = new Uint8Array(message);

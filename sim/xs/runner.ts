@@ -89,12 +89,23 @@ export class XsRunner {
   }
 
   /**
-   * Heap slots allocated by one call of handler `name` (XS slots: 32 bytes each on 64-bit).
-   * Each sample: `__gc`, then `__noop` with the same payload (the dispatch baseline: command
-   * buffer, views, reply), then `__gc`, then the handler; the figure is
-   * (handler heapCount − heapCount after its gc) − (noop heapCount − heapCount after its gc).
-   * Chunk memory (typed-array storage, string bodies) is not counted: XS reports slots only.
-   * The handler is first called `warmup` times (default 1) so one-time lazy setup is excluded.
+   * Heap slots allocated by one call of handler `name` (XS slots: 32 bytes each on 64-bit),
+   * garbage included. One sample:
+   *
+   *   __gc, __arm, __noop, __probe    baseline = noop.heapCount − arm.heapCount
+   *   __gc, __arm, name,   __probe    figure   = call.heapCount − arm.heapCount − baseline
+   *
+   * `__noop` goes through the same dispatch (command buffer, views, reply, GC sentinel), so the
+   * figure is what the handler itself allocates. The handler first runs through `warmup`
+   * discarded samples (default 1) so one-time lazy setup is excluded; the result is the median
+   * of `samples` samples (default 3; XS is deterministic, they normally agree).
+   *
+   * A garbage collection inside the measured crank would make heapCount drop and the figure
+   * wrong: the probe detects it (a FinalizationRegistry sentinel made just before the handler
+   * is collected in that crank) and then this rejects with a RangeError rather than report a
+   * wrong figure. That happens when a call allocates more than the free heap (XS starts with
+   * 256 K slots). Chunk memory (typed-array storage, string bodies, array item storage) is not
+   * counted: XS meters report slots only.
    */
   async measureAllocation(
     name: string,
@@ -103,22 +114,29 @@ export class XsRunner {
   ): Promise<AllocationMeasure> {
     const warmup = opts.warmup ?? 1;
     const count = opts.samples ?? 3;
-    for (let i = 0; i < warmup; i++) {
-      await this.call('__noop', payload);
-      await this.call(name, payload);
-    }
     const samples: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const g0 = await this.call('__gc');
-      const base = await this.call('__noop', payload);
-      const g1 = await this.call('__gc');
-      const run = await this.call(name, payload);
-      const baseline = base.meter.heapCount - g0.meter.heapCount;
-      samples.push(run.meter.heapCount - g1.meter.heapCount - baseline);
+    for (let i = 0; i < warmup + count; i++) {
+      const base = await this.#measureCall('__noop', payload);
+      const run = await this.#measureCall(name, payload);
+      if (base.collected || run.collected) {
+        throw new RangeError(
+          `cannot measure the allocation of "${name}": a garbage collection ran during the call ` +
+            '(it allocates more slots than the free heap holds)',
+        );
+      }
+      if (i >= warmup) samples.push(run.slots - base.slots);
     }
     const sorted = [...samples].sort((a, b) => a - b);
     const slots = sorted[Math.floor(sorted.length / 2)]!;
     return { slots, bytes: slots * XS_SLOT_BYTES, samples };
+  }
+
+  async #measureCall(name: string, payload: Uint8Array): Promise<{ slots: number; collected: boolean }> {
+    await this.call('__gc');
+    const armed = await this.call('__arm');
+    const run = await this.call(name, payload);
+    const probe = (await this.call('__probe')).reply[0];
+    return { slots: run.meter.heapCount - armed.meter.heapCount, collected: probe === 1 };
   }
 
   close(): Promise<void> {

@@ -204,7 +204,7 @@ describe('XsRunner', () => {
   afterAll(() => runner.close());
 
   it('lists the handlers the entry registered', () => {
-    expect([...runner.handlers].sort()).toEqual(['alloc', 'count', 'echo', 'fail', 'garbage', 'query', 'sum']);
+    expect([...runner.handlers].sort()).toEqual(['alloc', 'churn', 'count', 'echo', 'fail', 'garbage', 'query', 'sum']);
     expect(runner.loadMeter.compute).toBeGreaterThan(0);
   });
 
@@ -254,6 +254,14 @@ describe('XsRunner', () => {
     const large = await runner.measureAllocation('echo', allBytes(10_000));
     expect(small.slots).toBeGreaterThan(0);
     expect(large.slots).toBe(small.slots);
+  });
+
+  it('refuses to report a figure when a garbage collection ran during the call', async () => {
+    expect((await runner.measureAllocation('churn', new Uint8Array([20]))).slots).toBe(40_000);
+    await expect(runner.measureAllocation('churn', new Uint8Array([200]))).rejects.toThrow(
+      /cannot measure the allocation of "churn": a garbage collection ran during the call/,
+    );
+    expect((await runner.measureAllocation('count')).slots).toBe(0); // still usable
   });
 
   it('rejects an entry that does not register handlers', async () => {
