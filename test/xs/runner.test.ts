@@ -170,6 +170,12 @@ describe('XsWorker', () => {
     expect((err as XsExitError).code).toBe(17);
   });
 
+  it('reports a stack overflow, which xsnap treats as fatal', async () => {
+    const w = await XsWorker.start({ name: 'deep' });
+    await expect(w.evaluate('function f() { f(); } f();')).rejects.toThrow(/deep: engine exited with code 12: stack overflow/);
+    await expect(w.evaluate('1')).rejects.toThrow(/stack overflow/);
+  });
+
   it('close() kills a busy engine and rejects its calls', async () => {
     const w = await XsWorker.start({ name: 'busy' });
     const pending = w.evaluate('for (;;) {}');
