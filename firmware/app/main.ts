@@ -2,13 +2,11 @@
 // bundled as a resource, checks its self-test and reports the cost of one inference.
 import Resource from 'Resource';
 import { loadModel, Model } from 'core/model';
-import { createGraphEngine } from 'core/graph/engine';
-import { KIND_GRAPH } from 'core/package/layout';
 
 function openModel(path: string): Model {
   let bytes = new Uint8Array(new Resource(path) as unknown as ArrayBuffer);
   if ((bytes.byteOffset & 3) !== 0) bytes = bytes.slice(); // the format wants 4-byte alignment
-  return loadModel(bytes, { engines: { [KIND_GRAPH]: createGraphEngine } });
+  return loadModel(bytes);
 }
 
 const model = openModel('model.edgm');

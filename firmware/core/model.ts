@@ -3,6 +3,8 @@
 import { Engine, InputSpec, OutputSpec } from './engine';
 import { fail } from './errors';
 import { Container, PackageHeader, parseContainer } from './package/container';
+import { createGraphEngine } from './graph/engine';
+import type { OpRegistry } from './graph/kernel';
 import { KIND_TREES, SECTION_BODY, SECTION_FEATURES, SECTION_INPUT, SECTION_OUTPUT, SECTION_SELFTEST, SECTION_SIGNATURE } from './package/layout';
 import { SelfTestResult, SelfTestVector, parseSelfTest, runSelfTest } from './package/selftest';
 import { SignatureInfo, parseSignature } from './package/signature';
@@ -10,13 +12,11 @@ import { classOf, parseInputSpec, parseOutputSpec } from './package/specs';
 import { quantizeInput } from './quantize';
 import { TreeEngine } from './trees/engine';
 
-export type EngineFactory = (body: Uint8Array, input: InputSpec, output: OutputSpec) => Engine;
-
 export interface LoadOptions {
   /** Skip the CRC check (the caller verified it already). */
   readonly skipCrc?: boolean;
-  /** Builds the engine of model kinds other than trees (the int8 graph interpreter). */
-  readonly engines?: Readonly<Record<number, EngineFactory>>;
+  /** Kernels for the int8 graph ops (default: the portable reference kernels). */
+  readonly kernels?: OpRegistry;
 }
 
 export class Model {
@@ -84,14 +84,8 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): Model {
   const s = container.sections as Uint8Array[];
   const input = parseInputSpec(s[SECTION_INPUT]);
   const output = parseOutputSpec(s[SECTION_OUTPUT]);
-  const kind = container.header.kind;
-  let engine: Engine;
-  if (kind === KIND_TREES) {
-    engine = new TreeEngine(s[SECTION_BODY], input, output);
-  } else {
-    const factory = options.engines?.[kind];
-    if (!factory) fail('UNKNOWN_KIND', `no engine for model kind ${kind}`);
-    engine = factory(s[SECTION_BODY], input, output);
-  }
+  const engine: Engine = container.header.kind === KIND_TREES
+    ? new TreeEngine(s[SECTION_BODY], input, output)
+    : createGraphEngine(s[SECTION_BODY], input, output, options.kernels);
   return new Model(bytes, container, engine, input, output);
 }

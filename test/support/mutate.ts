@@ -6,7 +6,7 @@ import { Prng } from './prng';
 const EXTREMES = [0, 1, 2, 3, 4, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 
 export function mutatePackage(rng: Prng, original: Uint8Array): Uint8Array {
-  let b = original.slice();
+  let b: Uint8Array = original.slice();
   const rounds = rng.int(1, 4);
   for (let r = 0; r < rounds; r++) {
     const at = rng.int(0, Math.max(0, b.length - 1));
