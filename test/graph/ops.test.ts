@@ -80,6 +80,34 @@ describe('CONV_2D', () => {
   });
 });
 
+describe('CONV_2D reduction lengths', () => {
+  it('is exact at the packing bound (K = 1032) with extreme weights and inputs, and beyond it', () => {
+    const rng = new Prng(1003);
+    for (const [C, k] of [[1032, 1], [1033, 1], [115, 3], [8, 12]] as const) {
+      for (const sign of [1, -1]) {
+        const b = new GraphBuilder();
+        const qIn = { scale: 0.5, zeroPoint: rng.pick([-128, 0, 127]) };
+        const x = b.input([1, 3, 2, C], qIn);
+        const K = k * k * C;
+        const weights = new Int8Array(K * 2);
+        for (let i = 0; i < weights.length; i++) weights[i] = i < K ? 127 * sign : rng.int(-127, 127);
+        const y = b.conv2d(x, {
+          weights, weightShape: [2, k, k, C], weightScales: [1e-6, 3e-7], output: { scale: 0.01, zeroPoint: 5 },
+          bias: Int32Array.of(12345, -999),
+        }, { padding: 'SAME' });
+        const def = b.build(y);
+        const engine = engineFor(def);
+        for (const fill of [-128, 127]) {
+          const input = new Int8Array(engine.input.length).fill(fill);
+          expect(firstDifference(runEngine(engine, input), referenceOutput(def, input))).toBeNull();
+        }
+        const input = rng.int8Array(engine.input.length);
+        expect(firstDifference(runEngine(engine, input), referenceOutput(def, input))).toBeNull();
+      }
+    }
+  });
+});
+
 describe('DEPTHWISE_CONV_2D', () => {
   it('matches the reference, including depth multipliers > 1', () => {
     const rng = new Prng(2001);

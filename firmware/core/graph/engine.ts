@@ -129,7 +129,7 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
       scratchId.push(-1);
     }
   }
-  const plan = planArena(requests as BufferRequest[], 4);
+  const plan = planArena(requests as BufferRequest[], 8);
   const arenaBytes = plan.size;
   if (arenaBytes > MAX_ARENA_BYTES) fail('TOO_LARGE', `the graph needs a ${arenaBytes}-byte arena`);
   let arena: ArrayBuffer;
@@ -163,6 +163,8 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
       arena: arena8,
     });
   }
+
+  for (let i = 0; i < opCount; i++) kernels[i].bind?.(states[i], bindings[i]);
 
   const inputView = views[graph.input] as Int8Array;
   const outputView = views[graph.output] as Int8Array;

@@ -21,7 +21,7 @@ export interface OpBinding {
   readonly inputs: readonly TensorView[];
   /** View of the op's int8 output tensor in the arena. */
   readonly output: Int8Array;
-  /** The op's scratch bytes in the arena (empty when it asked for none). */
+  /** The op's scratch bytes in the arena, 8-aligned (empty when it asked for none). */
   readonly scratch: Int8Array;
   /** A view of the whole arena (for copyWithin between tensors and scratch). */
   readonly arena: Int8Array;
@@ -36,6 +36,11 @@ export interface OpKernel<S = unknown> {
   readonly aliasesInput?: boolean;
   /** Validate shapes and quantization (throw ModelError), compute constants. Load time only. */
   prepare(op: OpNode, graph: Graph): Prepared<S>;
+  /**
+   * Optional, once at load after the arena is planned: make views the op needs besides its
+   * binding (e.g. a Float64Array over its scratch) and keep them in its state.
+   */
+  bind?(state: S, binding: OpBinding): void;
   /** The hot loop. Must not allocate. */
   eval(state: S, binding: OpBinding): void;
 }

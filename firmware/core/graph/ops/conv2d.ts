@@ -4,12 +4,17 @@
 //                   (in[oy*sh - padT + ky, ox*sw - padL + kx, ic] - zpIn)), actMin, actMax)
 // where taps outside the input are skipped.
 //
-// Eval copies each receptive field into an arena scratch row ("im2col", one output position at
-// a time) with native copyWithin, filling taps in the padding with the input zero point, so that
-// they contribute w * (zpIn - zpIn) = 0. Every output channel is then one dot product between a
-// per-channel weight view (into the package) and the scratch row, both indexed from 0, so the
-// inner loop is a single-index multiply-accumulate unrolled by 8. The input offset is folded in
-// at load: sum w*(x - zpIn) = sum w*x - zpIn * sum w, and bias - zpIn * sum w is precomputed.
+// Eval copies each receptive field into arena scratch ("im2col", one output position at a time)
+// with native copyWithin, filling taps in the padding with the input zero point, so that they
+// contribute w * (zpIn - zpIn) = 0. The input offset is folded into the bias at load:
+// sum w*(x - zpIn) = sum w*x - zpIn * sum w. Every output channel is then a dot product between
+// a per-channel weight view (into the package) and the scratch row, both indexed from 0.
+//
+// Two output positions share one dot product: the scratch row holds p + 2^25 * q per tap
+// (Float64Array, exact), so sum w*(p + 2^25 q) = P + 2^25 Q with |P|, |Q| < 2^24 while
+// K = kH*kW*inC <= 1032 (127 * 128 * 1032 < 2^24); P is the sign-extended low 25 bits and
+// Q = (acc - P) / 2^25, both exact. This halves the multiply-accumulates per output. Longer
+// reductions use one position at a time.
 
 import type { Graph, OpNode } from '../format';
 import type { OpBinding, OpKernel, Prepared } from '../kernel';
@@ -34,6 +39,54 @@ export interface ConvState {
   /** Per output channel: (bias - zpIn * sum of weights) mod 2^32. */
   readonly biasFolded: Int32Array;
   readonly rq: Requant;
+  /** K, and whether two positions are packed per dot product (K <= PACK_MAX_K). */
+  readonly K: number;
+  readonly packed: boolean;
+  /** Packed scratch taps, a view made at bind time (8-aligned start of the scratch). */
+  pairs: Float64Array;
+}
+
+/** Longest reduction for which two packed partial sums stay below 2^24 in magnitude. */
+export const PACK_MAX_K = 1032;
+const TWO_POW_25 = 33554432;
+const EMPTY = new Float64Array(0);
+
+/**
+ * Copy the receptive field of output (oy, ox) to arena[dst, dst + K), padding taps = zpIn.
+ * Every index stays inside the input tensor (the window is clipped to it) and the scratch.
+ */
+export function im2col(arena: Int8Array, s: ConvState, xBase: number, dst: number, oy: number, ox: number): void {
+  const inH = s.inH, inW = s.inW, inC = s.inC, kH = s.kH, kW = s.kW, inZp = s.inZp;
+  const rowBytes = inW * inC;
+  const kRow = kW * inC;
+  const iy0 = oy * s.strideH - s.padT;
+  const ky0 = iy0 < 0 ? -iy0 : 0;
+  const ky1 = inH - iy0 < kH ? inH - iy0 : kH;
+  const ix0 = ox * s.strideW - s.padL;
+  const kx0 = ix0 < 0 ? -ix0 : 0;
+  const kx1 = inW - ix0 < kW ? inW - ix0 : kW;
+  let c = dst;
+  let src = xBase + (iy0 * inW + ix0) * inC;
+  if (ky0 === 0 && ky1 === kH && kx0 === 0 && kx1 === kW) {
+    for (let ky = 0; ky < kH; ky++) {
+      arena.copyWithin(c, src, src + kRow);
+      c += kRow;
+      src += rowBytes;
+    }
+    return;
+  }
+  const before = kx0 * inC, mid = (kx1 - kx0) * inC, after = (kW - kx1) * inC;
+  for (let ky = 0; ky < kH; ky++) {
+    if (ky < ky0 || ky >= ky1) {
+      arena.fill(inZp, c, c + kRow);
+    } else {
+      if (before !== 0) arena.fill(inZp, c, c + before);
+      arena.copyWithin(c + before, src + before, src + before + mid);
+      if (after !== 0) arena.fill(inZp, c + before + mid, c + kRow);
+    }
+    c += kRow;
+    src += rowBytes;
+  }
 }
 
 /** Shared by CONV_2D and FULLY_CONNECTED: per-row weight views and folded biases. */
@@ -87,62 +140,36 @@ export const conv2d: OpKernel<ConvState> = {
         inH, inW, inC, outH, outW, outC, kH, kW,
         strideH: op.strideH, strideW: op.strideW, padT, padL,
         inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
-        rows, biasFolded, rq,
+        rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, pairs: EMPTY,
       },
       work: outH * outW * outC * K,
-      scratchBytes: K,
+      scratchBytes: K <= PACK_MAX_K ? 10 * K : K,
     };
+  },
+
+  bind(s: ConvState, b: OpBinding): void {
+    if (s.packed) s.pairs = new Float64Array(b.scratch.buffer, b.scratch.byteOffset, s.K);
   },
 
   eval(s: ConvState, b: OpBinding): void {
     const arena = b.arena;
     const out = b.output;
-    const col = b.scratch;
     const xBase = b.inputs[0].byteOffset - arena.byteOffset;
-    const colBase = col.byteOffset - arena.byteOffset;
-    const inH = s.inH, inW = s.inW, inC = s.inC, outH = s.outH, outW = s.outW, outC = s.outC;
-    const kH = s.kH, kW = s.kW, strideH = s.strideH, strideW = s.strideW, padT = s.padT, padL = s.padL;
-    const inZp = s.inZp, outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
+    const scratchBase = b.scratch.byteOffset - arena.byteOffset;
+    const outW = s.outW, outC = s.outC, positions = s.outH * outW;
+    const outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
     const rows = s.rows, biasFolded = s.biasFolded;
     const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
-    const rowBytes = inW * inC;       // one input row
-    const kRow = kW * inC;            // one kernel row of the receptive field
-    const K = kH * kRow;
+    const K = s.K;
     const K8 = K & ~7;
     const tail4 = (K & 4) !== 0;
-    let o = 0;
-    for (let oy = 0; oy < outH; oy++) {
-      const iy0 = oy * strideH - padT;
-      const ky0 = iy0 < 0 ? -iy0 : 0;
-      const ky1 = inH - iy0 < kH ? inH - iy0 : kH;
-      for (let ox = 0; ox < outW; ox++) {
-        const ix0 = ox * strideW - padL;
-        const kx0 = ix0 < 0 ? -ix0 : 0;
-        const kx1 = inW - ix0 < kW ? inW - ix0 : kW;
-        // im2col: receptive field -> scratch, padding taps = input zero point
-        let c = colBase;
-        let src = xBase + (iy0 * inW + ix0) * inC;
-        if (ky0 === 0 && ky1 === kH && kx0 === 0 && kx1 === kW) {
-          for (let ky = 0; ky < kH; ky++) {
-            arena.copyWithin(c, src, src + kRow);
-            c += kRow;
-            src += rowBytes;
-          }
-        } else {
-          const left = kx0 * inC, mid = (kx1 - kx0) * inC, right = (kW - kx1) * inC;
-          for (let ky = 0; ky < kH; ky++) {
-            if (ky < ky0 || ky >= ky1) {
-              arena.fill(inZp, c, c + kRow);
-            } else {
-              if (left !== 0) arena.fill(inZp, c, c + left);
-              arena.copyWithin(c + left, src + left, src + left + mid);
-              if (right !== 0) arena.fill(inZp, c + left + mid, c + kRow);
-            }
-            c += kRow;
-            src += rowBytes;
-          }
-        }
-        for (let oc = 0; oc < outC; oc++) {
+    let a = 0;
+    let v = 0;
+    if (!s.packed) {
+      const col = b.scratch;
+      for (let p = 0, o = 0; p < positions; p++) {
+        im2col(arena, s, xBase, scratchBase, (p / outW) | 0, p % outW);
+        for (let oc = 0; oc < outC; oc++, o++) {
           const w = rows[oc];
           let acc = 0;
           let i = 0;
@@ -155,19 +182,67 @@ export const conv2d: OpKernel<ConvState> = {
             i += 4;
           }
           for (; i < K; i++) acc += w[i] * col[i];
+          const bf = biasFolded[oc], m = mult[oc], f = inv[oc];
           // MultiplyByQuantizedMultiplier, inlined; exact fast path for |a| < 2^21 (fixed-point.ts)
-          let a = (acc + biasFolded[oc]) | 0;
+          a = (acc + bf) | 0;
           if (hasLeft) a <<= left[oc];
-          let v: number;
           if (a >= 0) {
-            v = a < 2097152 ? ((((a * mult[oc] + 1073741824) / 2147483648) | 0) * inv[oc] + 0.5) | 0
-              : requantizeSlow(a, mult[oc], inv[oc]);
+            v = a < 2097152 ? ((((a * m + 1073741824) / 2147483648) | 0) * f + 0.5) | 0 : requantizeSlow(a, m, f);
           } else {
-            v = a > -2097152 ? ((((a * mult[oc] - 1073741823) / 2147483648) | 0) * inv[oc] - 0.5) | 0
-              : requantizeSlow(a, mult[oc], inv[oc]);
+            v = a > -2097152 ? ((((a * m - 1073741823) / 2147483648) | 0) * f - 0.5) | 0 : requantizeSlow(a, m, f);
           }
           v += outZp;
-          out[o++] = v < actMin ? actMin : v > actMax ? actMax : v;
+          out[o] = v < actMin ? actMin : v > actMax ? actMax : v;
+        }
+      }
+      return;
+    }
+    // two positions per pass: bytes of p at A, of q at B, packed taps p + 2^25 q in `pairs`
+    const pairs = s.pairs;
+    const A = scratchBase + 8 * K;
+    const B = A + K;
+    for (let p = 0; p < positions; p += 2) {
+      const hasQ = p + 1 < positions;
+      im2col(arena, s, xBase, A, (p / outW) | 0, p % outW);
+      if (hasQ) im2col(arena, s, xBase, B, ((p + 1) / outW) | 0, (p + 1) % outW);
+      else arena.fill(0, B, B + K);
+      for (let i = 0, ia = A, ib = B; i < K; i++, ia++, ib++) pairs[i] = arena[ia] + arena[ib] * TWO_POW_25;
+      const op = p * outC;
+      const oq = op + outC;
+      for (let oc = 0; oc < outC; oc++) {
+        const w = rows[oc];
+        let acc = 0;
+        let i = 0;
+        for (; i < K8; i += 8) {
+          acc += w[i] * pairs[i] + w[i + 1] * pairs[i + 1] + w[i + 2] * pairs[i + 2] + w[i + 3] * pairs[i + 3] +
+            w[i + 4] * pairs[i + 4] + w[i + 5] * pairs[i + 5] + w[i + 6] * pairs[i + 6] + w[i + 7] * pairs[i + 7];
+        }
+        if (tail4) {
+          acc += w[i] * pairs[i] + w[i + 1] * pairs[i + 1] + w[i + 2] * pairs[i + 2] + w[i + 3] * pairs[i + 3];
+          i += 4;
+        }
+        for (; i < K; i++) acc += w[i] * pairs[i];
+        const lo = ((acc | 0) << 7) >> 7;
+        const bf = biasFolded[oc], m = mult[oc], f = inv[oc];
+        a = (lo + bf) | 0;
+        if (hasLeft) a <<= left[oc];
+        if (a >= 0) {
+          v = a < 2097152 ? ((((a * m + 1073741824) / 2147483648) | 0) * f + 0.5) | 0 : requantizeSlow(a, m, f);
+        } else {
+          v = a > -2097152 ? ((((a * m - 1073741823) / 2147483648) | 0) * f - 0.5) | 0 : requantizeSlow(a, m, f);
+        }
+        v += outZp;
+        out[op + oc] = v < actMin ? actMin : v > actMax ? actMax : v;
+        if (hasQ) {
+          a = ((acc - lo) / TWO_POW_25 + bf) | 0;
+          if (hasLeft) a <<= left[oc];
+          if (a >= 0) {
+            v = a < 2097152 ? ((((a * m + 1073741824) / 2147483648) | 0) * f + 0.5) | 0 : requantizeSlow(a, m, f);
+          } else {
+            v = a > -2097152 ? ((((a * m - 1073741823) / 2147483648) | 0) * f - 0.5) | 0 : requantizeSlow(a, m, f);
+          }
+          v += outZp;
+          out[oq + oc] = v < actMin ? actMin : v > actMax ? actMax : v;
         }
       }
     }
