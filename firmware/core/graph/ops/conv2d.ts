@@ -42,14 +42,17 @@ export interface ConvState {
   /** K, and whether two positions are packed per dot product (K <= PACK_MAX_K). */
   readonly K: number;
   readonly packed: boolean;
-  /** Packed scratch taps, a view made at bind time (8-aligned start of the scratch). */
+  /** Views made at bind time: packed taps (8-aligned start of the scratch), then the bytes of p and q. */
   pairs: Float64Array;
+  colP: Int8Array;
+  colQ: Int8Array;
 }
 
 /** Longest reduction for which two packed partial sums stay below 2^24 in magnitude. */
 export const PACK_MAX_K = 1032;
 const TWO_POW_25 = 33554432;
 const EMPTY = new Float64Array(0);
+const EMPTY8 = new Int8Array(0);
 
 /**
  * Copy the receptive field of output (oy, ox) to arena[dst, dst + K), padding taps = zpIn.
@@ -140,7 +143,7 @@ export const conv2d: OpKernel<ConvState> = {
         inH, inW, inC, outH, outW, outC, kH, kW,
         strideH: op.strideH, strideW: op.strideW, padT, padL,
         inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
-        rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, pairs: EMPTY,
+        rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, pairs: EMPTY, colP: EMPTY8, colQ: EMPTY8,
       },
       work: outH * outW * outC * K,
       scratchBytes: K <= PACK_MAX_K ? 10 * K : K,
@@ -148,7 +151,11 @@ export const conv2d: OpKernel<ConvState> = {
   },
 
   bind(s: ConvState, b: OpBinding): void {
-    if (s.packed) s.pairs = new Float64Array(b.scratch.buffer, b.scratch.byteOffset, s.K);
+    if (!s.packed) return;
+    const base = b.scratch.byteOffset;
+    s.pairs = new Float64Array(b.scratch.buffer, base, s.K);
+    s.colP = new Int8Array(b.scratch.buffer, base + 8 * s.K, s.K);
+    s.colQ = new Int8Array(b.scratch.buffer, base + 9 * s.K, s.K);
   },
 
   eval(s: ConvState, b: OpBinding): void {
@@ -198,15 +205,23 @@ export const conv2d: OpKernel<ConvState> = {
       return;
     }
     // two positions per pass: bytes of p at A, of q at B, packed taps p + 2^25 q in `pairs`
-    const pairs = s.pairs;
+    const pairs = s.pairs, colP = s.colP, colQ = s.colQ;
     const A = scratchBase + 8 * K;
     const B = A + K;
+    const K4 = K & ~3;
     for (let p = 0; p < positions; p += 2) {
       const hasQ = p + 1 < positions;
       im2col(arena, s, xBase, A, (p / outW) | 0, p % outW);
       if (hasQ) im2col(arena, s, xBase, B, ((p + 1) / outW) | 0, (p + 1) % outW);
       else arena.fill(0, B, B + K);
-      for (let i = 0, ia = A, ib = B; i < K; i++, ia++, ib++) pairs[i] = arena[ia] + arena[ib] * TWO_POW_25;
+      let j = 0;
+      for (; j < K4; j += 4) {
+        pairs[j] = colP[j] + colQ[j] * TWO_POW_25;
+        pairs[j + 1] = colP[j + 1] + colQ[j + 1] * TWO_POW_25;
+        pairs[j + 2] = colP[j + 2] + colQ[j + 2] * TWO_POW_25;
+        pairs[j + 3] = colP[j + 3] + colQ[j + 3] * TWO_POW_25;
+      }
+      for (; j < K; j++) pairs[j] = colP[j] + colQ[j] * TWO_POW_25;
       const op = p * outC;
       const oq = op + outC;
       for (let oc = 0; oc < outC; oc++) {
