@@ -162,3 +162,19 @@ export function sameQuant(a: Tensor, b: Tensor, what: string): void {
     fail('BAD_QUANT', `${what}: input and output must have the same scale and zero point`);
   }
 }
+
+/**
+ * CONV_2D and FULLY_CONNECTED: per-output-channel weight views (rows of `rowLen` weights) and
+ * biases with the input offset folded in: bias - zpIn * sum of the row's weights, mod 2^32.
+ */
+export function foldRows(w: Int8Array, rowsCount: number, rowLen: number, b: Int32Array, inZp: number,
+  rows: Int8Array[], folded: Int32Array): void {
+  for (let r = 0; r < rowsCount; r++) {
+    const start = r * rowLen;
+    const row = w.subarray(start, start + rowLen);
+    let sum = 0;
+    for (let i = 0; i < rowLen; i++) sum += row[i];
+    rows.push(row);
+    folded[r] = (b[r] - inZp * sum) | 0; // exact: |inZp * sum| < 2^7 * 2^31
+  }
+}

@@ -19,11 +19,12 @@
 import type { Graph, OpNode } from '../format';
 import type { OpBinding, OpKernel, Prepared } from '../kernel';
 import {
-  activation, activationRange, bias, channelRequant, checkWindows, inputCount, leadingPadding,
+  activation, activationRange, bias, channelRequant, checkWindows, foldRows, inputCount, leadingPadding,
   nhwc, opName, outSize, unusedFields, weights,
 } from './common';
 import type { Requant } from './common';
 import { requantizeSlow } from '../fixed-point';
+import { im2col } from './im2col';
 import { fail } from '../../errors';
 
 export interface ConvState {
@@ -53,57 +54,6 @@ export const PACK_MAX_K = 1032;
 const TWO_POW_25 = 33554432;
 const EMPTY = new Float64Array(0);
 const EMPTY8 = new Int8Array(0);
-
-/**
- * Copy the receptive field of output (oy, ox) to arena[dst, dst + K), padding taps = zpIn.
- * Every index stays inside the input tensor (the window is clipped to it) and the scratch.
- */
-export function im2col(arena: Int8Array, s: ConvState, xBase: number, dst: number, oy: number, ox: number): void {
-  const inH = s.inH, inW = s.inW, inC = s.inC, kH = s.kH, kW = s.kW, inZp = s.inZp;
-  const rowBytes = inW * inC;
-  const kRow = kW * inC;
-  const iy0 = oy * s.strideH - s.padT;
-  const ky0 = iy0 < 0 ? -iy0 : 0;
-  const ky1 = inH - iy0 < kH ? inH - iy0 : kH;
-  const ix0 = ox * s.strideW - s.padL;
-  const kx0 = ix0 < 0 ? -ix0 : 0;
-  const kx1 = inW - ix0 < kW ? inW - ix0 : kW;
-  let c = dst;
-  let src = xBase + (iy0 * inW + ix0) * inC;
-  if (ky0 === 0 && ky1 === kH && kx0 === 0 && kx1 === kW) {
-    for (let ky = 0; ky < kH; ky++) {
-      arena.copyWithin(c, src, src + kRow);
-      c += kRow;
-      src += rowBytes;
-    }
-    return;
-  }
-  const before = kx0 * inC, mid = (kx1 - kx0) * inC, after = (kW - kx1) * inC;
-  for (let ky = 0; ky < kH; ky++) {
-    if (ky < ky0 || ky >= ky1) {
-      arena.fill(inZp, c, c + kRow);
-    } else {
-      if (before !== 0) arena.fill(inZp, c, c + before);
-      arena.copyWithin(c + before, src + before, src + before + mid);
-      if (after !== 0) arena.fill(inZp, c + before + mid, c + kRow);
-    }
-    c += kRow;
-    src += rowBytes;
-  }
-}
-
-/** Shared by CONV_2D and FULLY_CONNECTED: per-row weight views and folded biases. */
-export function foldRows(w: Int8Array, rowsCount: number, rowLen: number, b: Int32Array, inZp: number,
-  rows: Int8Array[], folded: Int32Array): void {
-  for (let r = 0; r < rowsCount; r++) {
-    const start = r * rowLen;
-    const row = w.subarray(start, start + rowLen);
-    let sum = 0;
-    for (let i = 0; i < rowLen; i++) sum += row[i];
-    rows.push(row);
-    folded[r] = (b[r] - inZp * sum) | 0; // exact: |inZp * sum| < 2^7 * 2^31
-  }
-}
 
 export const conv2d: OpKernel<ConvState> = {
   name: 'CONV_2D',

@@ -4,9 +4,10 @@
 // out[oy, ox, oc] = clamp(zpOut + MBQM(bias[oc] + sum_{ky,kx} w[0,ky,kx,oc] *
 //                   (in[oy*sh - padT + ky, ox*sw - padL + kx, ic] - zpIn)), actMin, actMax)
 //
-// Like CONV_2D, eval copies each receptive field into arena scratch (padding taps = zpIn) and
-// folds the input offset into the bias at load. With mult = 1 the filter tap (t, c) and the
-// scratch tap (t, c) have the same index t*C + c, so one index walks both.
+// Like CONV_2D, eval copies each receptive field into arena scratch (padding taps = zpIn, see
+// im2col.ts) and folds the input offset into the bias at load. With mult = 1 the filter tap
+// (t, c) and the scratch tap (t, c) have the same index t*C + c, so one index walks both; a 3x3
+// window is one expression.
 
 import type { Graph, OpNode } from '../format';
 import type { OpBinding, OpKernel, Prepared } from '../kernel';
@@ -16,6 +17,7 @@ import {
 } from './common';
 import type { Requant } from './common';
 import { requantizeSlow } from '../fixed-point';
+import { im2col } from './im2col';
 import { fail } from '../../errors';
 
 export interface DepthwiseState {
@@ -91,51 +93,26 @@ export const depthwiseConv2d: OpKernel<DepthwiseState> = {
     const w = s.filter;
     const xBase = b.inputs[0].byteOffset - arena.byteOffset;
     const colBase = col.byteOffset - arena.byteOffset;
-    const inH = s.inH, inW = s.inW, inC = s.inC, outH = s.outH, outW = s.outW, outC = s.outC;
-    const kH = s.kH, kW = s.kW, depthMult = s.mult;
-    const strideH = s.strideH, strideW = s.strideW, padT = s.padT, padL = s.padL;
-    const inZp = s.inZp, outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
+    const inC = s.inC, outH = s.outH, outW = s.outW, outC = s.outC, depthMult = s.mult;
+    const outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
     const biasFolded = s.biasFolded;
     const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
-    const rowBytes = inW * inC;
-    const kRow = kW * inC;
-    const taps = kH * kW;
+    const taps = s.kH * s.kW;
     const taps4 = taps & ~3;
-    const C2 = inC * 2, C3 = inC * 3, C4 = inC * 4;
+    const C2 = inC * 2, C3 = inC * 3, C4 = inC * 4, C5 = inC * 5, C6 = inC * 6, C7 = inC * 7, C8 = inC * 8;
+    const nine = taps === 9 && depthMult === 1;
     let o = 0;
     for (let oy = 0; oy < outH; oy++) {
-      const iy0 = oy * strideH - padT;
-      const ky0 = iy0 < 0 ? -iy0 : 0;
-      const ky1 = inH - iy0 < kH ? inH - iy0 : kH;
       for (let ox = 0; ox < outW; ox++) {
-        const ix0 = ox * strideW - padL;
-        const kx0 = ix0 < 0 ? -ix0 : 0;
-        const kx1 = inW - ix0 < kW ? inW - ix0 : kW;
-        let c = colBase;
-        let src = xBase + (iy0 * inW + ix0) * inC;
-        if (ky0 === 0 && ky1 === kH && kx0 === 0 && kx1 === kW) {
-          for (let ky = 0; ky < kH; ky++) {
-            arena.copyWithin(c, src, src + kRow);
-            c += kRow;
-            src += rowBytes;
-          }
-        } else {
-          const left = kx0 * inC, mid = (kx1 - kx0) * inC, right = (kW - kx1) * inC;
-          for (let ky = 0; ky < kH; ky++) {
-            if (ky < ky0 || ky >= ky1) {
-              arena.fill(inZp, c, c + kRow);
-            } else {
-              if (left !== 0) arena.fill(inZp, c, c + left);
-              arena.copyWithin(c + left, src + left, src + left + mid);
-              if (right !== 0) arena.fill(inZp, c + left + mid, c + kRow);
-            }
-            c += kRow;
-            src += rowBytes;
-          }
-        }
+        im2col(arena, s, xBase, colBase, oy, ox);
         for (let oc = 0; oc < outC; oc++) {
           let acc = 0;
-          if (depthMult === 1) {
+          if (nine) {
+            // 3x3, multiplier 1: the whole window in one expression
+            acc = w[oc] * col[oc] + w[oc + inC] * col[oc + inC] + w[oc + C2] * col[oc + C2] +
+              w[oc + C3] * col[oc + C3] + w[oc + C4] * col[oc + C4] + w[oc + C5] * col[oc + C5] +
+              w[oc + C6] * col[oc + C6] + w[oc + C7] * col[oc + C7] + w[oc + C8] * col[oc + C8];
+          } else if (depthMult === 1) {
             let i = oc;
             let t = 0;
             for (; t < taps4; t += 4) {

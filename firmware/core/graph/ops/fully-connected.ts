@@ -5,15 +5,14 @@
 // out[u] = clamp(zpOut + MBQM(bias[u] + sum_i w[u, i] * (in[i] - zpIn)), actMin, actMax)
 //
 // As in CONV_2D the input offset is folded into the bias at load and each unit is a dot
-// product of a weight row view with the input, one index for both, unrolled by 8.
+// product of a weight row view with the input, one index for both, unrolled by 16.
 
 import type { Graph, OpNode } from '../format';
 import type { OpBinding, OpKernel, Prepared } from '../kernel';
 import {
-  activation, activationRange, bias, channelRequant, inputCount, opName, unusedFields, weights,
+  activation, activationRange, bias, channelRequant, foldRows, inputCount, opName, unusedFields, weights,
 } from './common';
 import type { Requant } from './common';
-import { foldRows } from './conv2d';
 import { requantizeSlow } from '../fixed-point';
 import { fail } from '../../errors';
 
@@ -67,7 +66,8 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
   eval(s: FullyConnectedState, b: OpBinding): void {
     const x = b.inputs[0];
     const out = b.output;
-    const units = s.units, K = s.inUnits, K8 = K & ~7;
+    const units = s.units, K = s.inUnits, K16 = K & ~15;
+    const tail8 = (K & 8) !== 0;
     const outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
     const rows = s.rows, biasFolded = s.biasFolded;
     const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
@@ -76,9 +76,16 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
       const w = rows[u];
       let acc = 0;
       let i = 0;
-      for (; i < K8; i += 8) {
+      for (; i < K16; i += 16) {
+        acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3] +
+          w[i + 4] * x[i + 4] + w[i + 5] * x[i + 5] + w[i + 6] * x[i + 6] + w[i + 7] * x[i + 7] +
+          w[i + 8] * x[i + 8] + w[i + 9] * x[i + 9] + w[i + 10] * x[i + 10] + w[i + 11] * x[i + 11] +
+          w[i + 12] * x[i + 12] + w[i + 13] * x[i + 13] + w[i + 14] * x[i + 14] + w[i + 15] * x[i + 15];
+      }
+      if (tail8) {
         acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3] +
           w[i + 4] * x[i + 4] + w[i + 5] * x[i + 5] + w[i + 6] * x[i + 6] + w[i + 7] * x[i + 7];
+        i += 8;
       }
       if (tail4) {
         acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3];
