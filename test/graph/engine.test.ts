@@ -36,7 +36,10 @@ function cnn(seed: number, opts: { oneD?: boolean } = {}): GraphDef {
   x = b.flatten(x);
   const n = b.shapeOf(x)[1];
   const classes = rng.int(2, 6);
-  x = b.fullyConnected(x, randomLayer(rng, [classes, n], classes, 0, b.quantOf(x).scale, n));
+  const head = randomLayer(rng, [classes, n], classes, 0, b.quantOf(x).scale, n);
+  // int8 softmax needs an input scale above 2^-26
+  head.output = { ...head.output, scale: Math.fround(Math.max(head.output.scale, 1e-7)) };
+  x = b.fullyConnected(x, head);
   return b.build(b.softmax(x));
 }
 

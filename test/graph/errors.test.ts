@@ -147,6 +147,12 @@ describe('hostile bodies', () => {
     for (const zp of [-129, 128, 100000, -2147483648]) {
       expectCode(() => load(patched((dv) => dv.setInt32(tensorAt(activationT) + 20, zp, true))), 'BAD_QUANT');
     }
+    // RELU6 on an output scale so small that 6 / scale overflows int32 (TFLite refuses it too)
+    const convOut = DEF.ops[conv].output;
+    expectCode(() => load(patched((dv) => {
+      dv.setUint8(opAt(conv) + 1, 3);
+      dv.setFloat32(tensorAt(convOut) + 16, 1e-9, true);
+    })), 'BAD_QUANT');
     // unknown quantization kind, per-channel axis out of range
     expectCode(() => load(patched((dv) => dv.setUint8(tensorAt(convWeights) + 3, 7))), 'BAD_QUANT');
     expectCode(() => load(patched((dv) => dv.setUint8(tensorAt(convWeights) + 12, 4))), 'BAD_QUANT');

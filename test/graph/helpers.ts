@@ -82,7 +82,8 @@ export function randomLayer(rng: Prng, weightShape: number[], channels: number, 
   const output = { scale: Math.fround(outScale), zeroPoint: rng.bool(0.2) ? rng.pick([-128, 127]) : rng.int(-128, 127) };
   const biasRange = rng.pick([0, 100, 10000, 1000000, 2 ** 31 - 1]);
   const bias = opts.noBias || (!opts.withBias && rng.bool(0.1)) ? undefined : rng.int32Array(channels, -biasRange, biasRange);
-  const activation = rng.pick(['NONE', 'RELU', 'RELU6'] as const);
+  let activation = rng.pick(['NONE', 'RELU', 'RELU6'] as const);
+  if (activation === 'RELU6' && output.scale < 1e-8) activation = 'RELU'; // 6 / scale must fit an int32
   void channelAxis;
   return {
     weights,

@@ -173,6 +173,21 @@ describe('SOFTMAX', () => {
     }
   });
 
+  it('handles equal inputs (largest sums of exps), long rows and the smallest input scales', () => {
+    const rng = new Prng(5003);
+    for (const depth of [1, 2, 255, 511, 512, 600, 4095]) {
+      for (const scale of [Math.fround(2 ** -26 * 1.01), 1e-4, 0.1, 40]) {
+        const b = new GraphBuilder();
+        const x = b.input([1, depth], { scale: Math.fround(scale), zeroPoint: 0 });
+        const def = b.build(b.softmax(x));
+        const engine = engineFor(def);
+        for (const input of [new Int8Array(depth).fill(7), rng.int8Array(depth, 100, 127), rng.int8Array(depth)]) {
+          expect(firstDifference(runEngine(engine, input), referenceOutput(def, input))).toBeNull();
+        }
+      }
+    }
+  });
+
   it('approximates the real softmax', () => {
     const rng = new Prng(5002);
     for (let i = 0; i < 50; i++) {

@@ -48,7 +48,7 @@ export const add: OpKernel<AddState> = {
     const q1 = smallerThanOne(in1.scale / twiceMax, what);
     const q2 = smallerThanOne(in2.scale / twiceMax, what);
     const qo = smallerThanOne(twiceMax / ((1 << LEFT_SHIFT) * output.scale), what);
-    const range = activationRange(op.activation, output.scale, output.zeroPoint);
+    const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
     return {
       state: {
         count: output.elementCount,

@@ -104,15 +104,20 @@ export function checkWindows(inSize: number, filter: number, stride: number, pad
 
 export interface Range { min: number; max: number }
 
-/** TFLite CalculateActivationRangeQuantized for int8 output (float32 arithmetic as in C++). */
-export function activationRange(act: number, scale: number, zeroPoint: number): Range {
+/**
+ * TFLite CalculateActivationRangeQuantized for int8 output (float32 arithmetic as in C++).
+ * Like TFLite, refuses a RELU6 bound that does not fit an int32 (a scale below ~2.8e-9).
+ */
+export function activationRange(act: number, scale: number, zeroPoint: number, what: string): Range {
   let min = -128;
   let max = 127;
   if (act === ACT_RELU || act === ACT_RELU6) {
     if (zeroPoint > min) min = zeroPoint; // quantize(0) = zero point
   }
   if (act === ACT_RELU6) {
-    const q = zeroPoint + roundHalfAway(Math.fround(6 / scale));
+    const six = roundHalfAway(Math.fround(6 / scale));
+    if (!(six < 2147483648)) fail('BAD_QUANT', `${what}: RELU6 bound 6 / ${scale} overflows int32`);
+    const q = zeroPoint + six;
     if (q < max) max = q;
   }
   return { min, max };

@@ -87,7 +87,7 @@ export const conv2d: OpKernel<ConvState> = {
     const biasFolded = new Int32Array(outC);
     foldRows(filter.data as Int8Array, outC, K, b, input.zeroPoint, rows, biasFolded);
     const rq = channelRequant(input.scale, filter, output.scale, outC, what);
-    const range = activationRange(op.activation, output.scale, output.zeroPoint);
+    const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
     return {
       state: {
         inH, inW, inC, outH, outW, outC, kH, kW,

@@ -73,7 +73,7 @@ export const depthwiseConv2d: OpKernel<DepthwiseState> = {
       biasFolded[oc] = (b[oc] - zp * sum) | 0;
     }
     const rq = channelRequant(input.scale, filter, output.scale, outC, what);
-    const range = activationRange(op.activation, output.scale, output.zeroPoint);
+    const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
     return {
       state: {
         inH, inW, inC, outH, outW, outC, kH, kW, mult,

@@ -52,7 +52,7 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
     const biasFolded = new Int32Array(units);
     foldRows(filter.data as Int8Array, units, inUnits, b, input.zeroPoint, rows, biasFolded);
     const rq = channelRequant(input.scale, filter, output.scale, units, what);
-    const range = activationRange(op.activation, output.scale, output.zeroPoint);
+    const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
     return {
       state: {
         units, inUnits, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,

@@ -42,7 +42,7 @@ function preparePool(op: OpNode, graph: Graph, name: string): Prepared<PoolState
   const padL = leadingPadding(op.strideW, inW, kW, outW);
   checkWindows(inH, kH, op.strideH, padT, outH, what);
   checkWindows(inW, kW, op.strideW, padL, outW, what);
-  const range = activationRange(op.activation, output.scale, output.zeroPoint);
+  const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
   return {
     state: {
       inH, inW, channels, outH, outW, kH, kW, strideH: op.strideH, strideW: op.strideW, padT, padL,
