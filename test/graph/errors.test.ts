@@ -84,7 +84,7 @@ describe('hostile bodies', () => {
     expectCode(() => load(patched((dv) => dv.setUint32(tensorAt(convWeights) + 24, 0xfffffffc, true))), 'TRUNCATED');
     expectCode(() => load(patched((dv) => dv.setUint32(tensorAt(convWeights) + 28, 0xfffffffc, true))), 'TRUNCATED');
     expectCode(() => load(patched((dv) => dv.setUint32(12, 0xfffffffc, true))), 'TRUNCATED');
-    expectCode(() => load(patched((dv) => dv.setUint16(2, 0xffff, true))), 'TRUNCATED');
+    expectCode(() => load(patched((dv) => dv.setUint16(2, 200, true))), 'TRUNCATED');
     expectCode(() => load(BODY.subarray(0, 10)), 'TRUNCATED');
     expectCode(() => load(BODY.subarray(0, DATA - 4)), 'TRUNCATED');
     // a constant that grows past the data section
@@ -128,6 +128,11 @@ describe('hostile bodies', () => {
     expectCode(() => load(patched((dv) => dv.setUint16(opAt(conv) + 12, 0, true))), 'BAD_SHAPE');
     // bias with the wrong length
     expectCode(() => load(patched((dv) => dv.setUint16(tensorAt(convBias) + 4, 3, true))), 'BAD_SHAPE');
+  });
+
+  it('rejects tables longer than the implementation limits with TOO_LARGE', () => {
+    expectCode(() => load(patched((dv) => dv.setUint16(2, 1025, true))), 'TOO_LARGE');
+    expectCode(() => load(patched((dv) => dv.setUint16(4, 513, true))), 'TOO_LARGE');
   });
 
   it('rejects tensors larger than the implementation limit with TOO_LARGE', () => {

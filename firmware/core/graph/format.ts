@@ -43,8 +43,10 @@ export const PADDING_VALID = 2;
 
 export const NO_TENSOR = 0xffff;
 
-/** Implementation limits. */
+/** Implementation limits (TOO_LARGE beyond them). */
 export const MAX_TENSOR_ELEMENTS = 1 << 24;
+export const MAX_TENSORS = 1024;
+export const MAX_OPS = 512;
 export const MAX_RANK = 4;
 
 export interface Tensor {
@@ -86,8 +88,12 @@ function validScale(s: number): boolean {
   return s > 0 && s < Infinity; // false for NaN, 0, negatives, infinities
 }
 
+/** Typed-array views read the body in the host's byte order, which must be little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** Parse a graph body. `body.byteOffset` must be a multiple of 4. */
 export function parseGraphBody(body: Uint8Array): Graph {
+  if (!LITTLE_ENDIAN) fail('BAD_BODY', 'graph bodies need a little-endian host');
   if ((body.byteOffset & 3) !== 0) fail('MISALIGNED', 'graph body must start on a 4-byte boundary');
   const length = body.byteLength;
   if (length < HEADER_SIZE) fail('TRUNCATED', `graph body of ${length} bytes is shorter than its header`);
@@ -104,6 +110,8 @@ export function parseGraphBody(body: Uint8Array): Graph {
   const dataLength = dv.getUint32(12, true);
   if (tensorCount === 0) fail('BAD_BODY', 'graph has no tensors');
   if (opCount === 0) fail('BAD_BODY', 'graph has no ops');
+  if (tensorCount > MAX_TENSORS) fail('TOO_LARGE', `${tensorCount} tensors (at most ${MAX_TENSORS})`);
+  if (opCount > MAX_OPS) fail('TOO_LARGE', `${opCount} ops (at most ${MAX_OPS})`);
   if (input >= tensorCount) fail('BAD_BODY', `graph input tensor ${input} out of range`);
   if (output >= tensorCount) fail('BAD_BODY', `graph output tensor ${output} out of range`);
 
