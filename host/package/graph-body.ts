@@ -107,6 +107,18 @@ export function encodeGraphBody(def: GraphDef): Uint8Array {
   def.tensors.forEach((t, i) => {
     const at = tensorTable + i * TENSOR_RECORD_SIZE;
     if (t.shape.length < 1 || t.shape.length > 4) throw new RangeError(`tensor ${i}: rank ${t.shape.length}`);
+    for (const d of t.shape) {
+      if (!Number.isInteger(d) || d < 1 || d > 0xffff) throw new RangeError(`tensor ${i}: dimension ${d}`);
+    }
+    if (t.data !== undefined) {
+      const count = t.shape.reduce((a, b) => a * b, 1);
+      if (t.data.length !== count) throw new RangeError(`tensor ${i}: ${t.data.length} values for ${count} elements`);
+      const [lo, hi] = t.dtype === 'int32' ? [-2147483648, 2147483647] : [-128, 127];
+      for (let k = 0; k < t.data.length; k++) {
+        const v = t.data[k];
+        if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`tensor ${i}: value ${v} at ${k} is not ${t.dtype}`);
+      }
+    }
     dv.setUint8(at, t.dtype === 'int32' ? TENSOR_INT32 : TENSOR_INT8);
     dv.setUint8(at + 1, t.shape.length);
     dv.setUint8(at + 2, t.data !== undefined ? TENSOR_FLAG_CONSTANT : 0);
@@ -305,6 +317,10 @@ export class GraphBuilder {
   }
 }
 
+function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+}
+
 function strides(s: number | readonly [number, number] | undefined): [number, number] {
   if (s === undefined) return [1, 1];
   return typeof s === 'number' ? [s, s] : [s[0], s[1]];
@@ -318,14 +334,14 @@ export function outSize(padding: PaddingName, inSize: number, filter: number, st
 }
 
 /**
- * Quantize real biases for a layer: round(b / (inScale * wScale[c])), as TFLite's converter
- * does, clamped to int32.
+ * Quantize real biases for a layer: round(b / (inScale * wScale[c])) (half away from zero),
+ * clamped to int32.
  */
 export function quantizeBias(realBias: ArrayLike<number>, inScale: number, weightScales: ArrayLike<number> | number): Int32Array {
   const out = new Int32Array(realBias.length);
   for (let c = 0; c < realBias.length; c++) {
     const ws = typeof weightScales === 'number' ? weightScales : weightScales[c];
-    const q = Math.round(realBias[c] / (Math.fround(inScale) * Math.fround(ws)));
+    const q = roundHalfAway(realBias[c] / (Math.fround(inScale) * Math.fround(ws)));
     out[c] = Math.max(-2147483648, Math.min(2147483647, q));
   }
   return out;
@@ -333,7 +349,7 @@ export function quantizeBias(realBias: ArrayLike<number>, inScale: number, weigh
 
 /**
  * Symmetric per-channel quantization of real weights along `axis` (0 for conv and dense,
- * 3 for depthwise): scale = max|w| / 127, q = round(w / scale) in -127..127.
+ * 3 for depthwise): scale = max|w| / 127 (f32), q = round(w / scale) (half away from zero).
  */
 export function quantizeWeights(real: ArrayLike<number>, shape: readonly number[], axis: number): { weights: Int8Array; scales: Float32Array } {
   const channels = shape[axis];
@@ -349,7 +365,7 @@ export function quantizeWeights(real: ArrayLike<number>, shape: readonly number[
   const weights = new Int8Array(real.length);
   for (let i = 0; i < real.length; i++) {
     const c = Math.floor(i / inner) % channels;
-    weights[i] = Math.max(-127, Math.min(127, Math.round(real[i] / scales[c])));
+    weights[i] = Math.max(-127, Math.min(127, roundHalfAway(real[i] / scales[c])));
   }
   return { weights, scales };
 }
