@@ -126,7 +126,7 @@ export const conv2d: OpKernel<ConvState> = {
       const col = b.scratch;
       for (let p = 0, o = 0; p < positions; p++) {
         im2col(arena, s, xBase, scratchBase, (p / outW) | 0, p % outW);
-        for (let oc = 0; oc < outC; oc++, o++) {
+        for (let oc = 0; oc < outC; oc++) {
           const w = rows[oc];
           let acc = 0;
           let i = 0;
@@ -149,7 +149,7 @@ export const conv2d: OpKernel<ConvState> = {
             v = a > -2097152 ? ((((a * m - 1073741823) / 2147483648) | 0) * f - 0.5) | 0 : requantizeSlow(a, m, f);
           }
           v += outZp;
-          out[o] = v < actMin ? actMin : v > actMax ? actMax : v;
+          out[o++] = v < actMin ? actMin : v > actMax ? actMax : v;
         }
       }
       return;
