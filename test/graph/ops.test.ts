@@ -142,6 +142,33 @@ describe('FULLY_CONNECTED', () => {
   });
 });
 
+describe('requantization edge cases', () => {
+  it('per-channel multipliers at the Q31 extremes, shifts -31..+30 and left-shift wrap-around', () => {
+    const rng = new Prng(3002);
+    // effective scale = in * w / out = w with in = out = 1
+    const special = [
+      Math.fround(1 - 2 ** -24), 0.5, Math.fround(0.5 + 2 ** -25), 2 ** -31, Math.fround(0.75 * 2 ** -31),
+      2 ** -32, 2 ** -33, 1, 2, Math.fround(3 * 2 ** 20), 2 ** 29, Math.fround(1.9999999), 2 ** -20,
+    ];
+    const units = special.length;
+    for (let round = 0; round < 40; round++) {
+      const n = rng.int(1, 40);
+      const b = new GraphBuilder();
+      const x = b.input([1, n], { scale: 1, zeroPoint: rng.int(-128, 127) });
+      const biasRange = rng.pick([0, 1000, 2 ** 24, 2 ** 31 - 1]);
+      const y = b.fullyConnected(x, {
+        weights: rng.int8Array(units * n, -127, 127),
+        weightShape: [units, n],
+        weightScales: special,
+        bias: rng.int32Array(units, -biasRange, biasRange),
+        output: { scale: 1, zeroPoint: rng.int(-128, 127) },
+        activation: rng.pick(['NONE', 'RELU', 'RELU6'] as const),
+      });
+      check(b.build(y), rng, 4, `requant edge ${round}`);
+    }
+  });
+});
+
 describe('pooling', () => {
   it('MAX_POOL_2D and AVERAGE_POOL_2D match the reference', () => {
     const rng = new Prng(4001);
