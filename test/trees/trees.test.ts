@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelError } from '../../firmware/core/errors';
 import { loadModel } from '../../firmware/core/model';
-import { ENSEMBLE_BOOSTING, ENSEMBLE_HARD_VOTE, SPLIT_LT } from '../../firmware/core/trees/body';
+import { ENSEMBLE_BOOSTING, ENSEMBLE_HARD_VOTE, SPLIT_LT, treeBodyLayout } from '../../firmware/core/trees/body';
 import { buildPackage } from '../../host/package/build';
 import { encodePackage } from '../../host/package/encode';
 import { TreeEnsembleDef, TreeNodeDef } from '../../host/package/tree-body';
@@ -43,6 +42,7 @@ function referenceClass(scores: number[], classes: number): number {
 const shapes = [
   { name: 'decision tree', ensemble: ENSEMBLES.single, trees: 1, depth: 9, classes: 4 },
   { name: 'regression tree', ensemble: ENSEMBLES.single, trees: 1, depth: 6, classes: 0 },
+  { name: 'full tree deeper than the unrolled steps', ensemble: ENSEMBLES.single, trees: 1, depth: 11, classes: 3, earlyLeaf: 0 },
   { name: 'soft-vote forest', ensemble: ENSEMBLES.soft, trees: 10, depth: 8, classes: 10 },
   { name: 'hard-vote forest', ensemble: ENSEMBLES.hard, trees: 15, depth: 6, classes: 3 },
   { name: 'forest regression', ensemble: ENSEMBLES.soft, trees: 7, depth: 5, classes: 0 },
@@ -57,7 +57,7 @@ describe('tree ensembles agree with a direct walk of the trees', () => {
       for (let seed = 1; seed <= 6; seed++) {
         const rng = new Prng(seed * 7919 + shape.trees);
         const features = rng.int(1, 40);
-        const def = randomEnsemble(rng, { ...shape, features, earlyLeaf: 0.15 });
+        const def = randomEnsemble(rng, { earlyLeaf: 0.15, ...shape, features });
         const model = loadModel(buildPackage(treePackageDef(def, shape.classes)));
         const thresholds = collectThresholds(def);
         for (let i = 0; i < 200; i++) {
@@ -117,7 +117,7 @@ describe('tree ensembles agree with a direct walk of the trees', () => {
     model.predict();
     expect(model.scores).toBe(scores);
     expect(model.input).toBe(input);
-    expect(model.arenaBytes).toBe(8 * 2 + 3 * 4);
+    expect(model.arenaBytes).toBe(8 * 2 + 3 * 4 + def.trees.length); // input, scores, per-tree shortest path
   });
 });
 
@@ -131,13 +131,16 @@ describe('tree body validation', () => {
     edit(body, new DataView(body.buffer));
     return encodePackage({ ...base, body });
   }
-  const nodesAt = 16 + 4 * 3 + 8; // header, 3 roots, 3 outputs padded to 8 bytes
+  const header = new DataView(base.body.buffer);
+  const at = treeBodyLayout(3, header.getUint32(4, true), header.getUint32(8, true), base.body[13], base.body[12], 3);
 
   const cases: [string, string, (b: Uint8Array, v: DataView) => void][] = [
-    ['a feature index past the input', 'BAD_TREE', (_b, v) => v.setInt16(nodesAt, 6, true)],
-    ['a negative feature index', 'BAD_TREE', (_b, v) => v.setInt16(nodesAt, -1, true)],
-    ['a link past the last node', 'BAD_TREE', (_b, v) => v.setInt16(nodesAt + 4, 30000, true)],
-    ['a link to a missing leaf', 'BAD_TREE', (_b, v) => v.setInt16(nodesAt + 6, -30000, true)],
+    ['a feature index past the input', 'BAD_TREE', (_b, v) => v.setInt16(at.features, 6, true)],
+    ['a negative feature index', 'BAD_TREE', (_b, v) => v.setInt16(at.features + 2, -1, true)],
+    ['a link past the last node', 'BAD_TREE', (_b, v) => v.setInt16(at.left, 30000, true)],
+    ['a link to a missing leaf', 'BAD_TREE', (_b, v) => v.setInt16(at.right + 2, -30000, true)],
+    ['a link back to its own node (a cycle)', 'BAD_TREE', (_b, v) => v.setInt16(at.left + 2, 1, true)],
+    ['a link back to an earlier node (a cycle)', 'BAD_TREE', (_b, v) => v.setInt16(at.right + 4, 1, true)],
     ['a root past the last node', 'BAD_TREE', (_b, v) => v.setInt32(16, 100000, true)],
     ['an unknown ensemble type', 'BAD_BODY', (b) => (b[0] = 9)],
     ['an unknown split', 'BAD_BODY', (b) => (b[1] = 2)],
@@ -151,12 +154,6 @@ describe('tree body validation', () => {
       expect(() => loadModel(mutateBody(edit))).toThrowError(expect.objectContaining({ code }));
     });
   }
-
-  it('rejects links that point backwards (a cycle) since links must be positive', () => {
-    // A backward link can only be written as a non-positive value, which means "leaf": so a
-    // cycle is unrepresentable; a large negative value is an out-of-range leaf.
-    expect(() => loadModel(mutateBody((_b, v) => v.setInt16(nodesAt + 4, -5000, true)))).toThrow(ModelError);
-  });
 
   it('rejects ensembles whose scores could overflow int32', () => {
     const big: TreeEnsembleDef = {

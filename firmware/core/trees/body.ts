@@ -16,6 +16,25 @@ export const LEAF_INT16 = 1;
 export const LEAF_INT32 = 2;
 
 export const TREE_HEADER_BYTES = 16;
+/** Links are int16 while node and leaf indices fit (nodes 1..32767, leaves 0..32768), else int32. */
+export function linkBytes(nodeCount: number, leafCount: number): number {
+  return nodeCount <= 32767 && leafCount <= 32769 ? 2 : 4;
+}
+
+/** Byte offsets of the arrays of a tree body (docs/model-format.md). */
+export function treeBodyLayout(treeCount: number, nodeCount: number, leafCount: number, leafWidth: number, leafType: number, scoreCount: number) {
+  const link = linkBytes(nodeCount, leafCount);
+  const leafValues = leafCount * leafWidth;
+  const roots = TREE_HEADER_BYTES;
+  const outputs = roots + 4 * treeCount;
+  const features = align4(outputs + 2 * treeCount);
+  const thresholds = align4(features + 2 * nodeCount);
+  const left = align4(thresholds + 2 * nodeCount);
+  const right = align4(left + link * nodeCount);
+  const leaves = align4(right + link * nodeCount);
+  const base = align4(leaves + leafValues * (leafType === LEAF_INT16 ? 2 : 4));
+  return { linkBytes: link, roots, outputs, features, thresholds, left, right, leaves, base, end: base + 4 * scoreCount };
+}
 
 export interface TreeBody {
   readonly ensemble: number;
@@ -25,8 +44,11 @@ export interface TreeBody {
   readonly leafWidth: number;
   readonly roots: Int32Array;
   readonly treeOutput: Uint16Array;
-  /** { feature, threshold, left, right } per internal node. */
-  readonly nodes: Int16Array;
+  /** Per internal node: the feature it tests, its threshold, and its two links. */
+  readonly features: Int16Array;
+  readonly thresholds: Int16Array;
+  readonly left: Int16Array | Int32Array;
+  readonly right: Int16Array | Int32Array;
   readonly leaves: Int16Array | Int32Array;
   readonly base: Int32Array;
 }
@@ -55,33 +77,32 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
   if (input.dtype !== DTYPE_INT16) fail('BAD_INPUT_SPEC', 'tree ensembles take int16 features');
   if (featureCount !== input.elementCount) fail('BAD_BODY', `${featureCount} features, input has ${input.elementCount}`);
 
-  // Section layout; every size is checked against the body before any view is made.
-  const rootsAt = TREE_HEADER_BYTES;
-  const outputsAt = rootsAt + 4 * treeCount;
-  const nodesAt = align4(outputsAt + 2 * treeCount);
-  const leavesAt = nodesAt + 8 * nodeCount;
-  const leafBytes = leafCount * leafWidth * (leafType === LEAF_INT16 ? 2 : 4);
-  const baseAt = align4(leavesAt + leafBytes);
-  const end = baseAt + 4 * scoreCount;
-  if (nodeCount > 0x7fffffff / 8 || leafCount > 0x7fffffff / 8 || end > b.length) fail('TRUNCATED', `tree body needs ${end} bytes, has ${b.length}`);
-  if (end !== b.length) fail('BAD_BODY', `tree body has ${b.length - end} trailing bytes`);
+  // Every size is checked against the body before any view is made.
+  if (nodeCount > 0x7fffffff / 16 || leafCount > 0x7fffffff / 16) fail('TRUNCATED', 'tree body counts past any buffer');
+  const at = treeBodyLayout(treeCount, nodeCount, leafCount, leafWidth, leafType, scoreCount);
+  if (at.end > b.length) fail('TRUNCATED', `tree body needs ${at.end} bytes, has ${b.length}`);
+  if (at.end !== b.length) fail('BAD_BODY', `tree body has ${b.length - at.end} trailing bytes`);
 
-  const at = b.byteOffset;
-  const roots = new Int32Array(b.buffer, at + rootsAt, treeCount);
-  const treeOutput = new Uint16Array(b.buffer, at + outputsAt, treeCount);
-  const nodes = new Int16Array(b.buffer, at + nodesAt, 4 * nodeCount);
+  const buffer = b.buffer as ArrayBuffer;
+  const o = b.byteOffset;
+  const Link = at.linkBytes === 2 ? Int16Array : Int32Array;
+  const roots = new Int32Array(buffer, o + at.roots, treeCount);
+  const treeOutput = new Uint16Array(buffer, o + at.outputs, treeCount);
+  const features = new Int16Array(buffer, o + at.features, nodeCount);
+  const thresholds = new Int16Array(buffer, o + at.thresholds, nodeCount);
+  const left = new Link(buffer, o + at.left, nodeCount);
+  const right = new Link(buffer, o + at.right, nodeCount);
   const leaves = leafType === LEAF_INT16
-    ? new Int16Array(b.buffer, at + leavesAt, leafCount * leafWidth)
-    : new Int32Array(b.buffer, at + leavesAt, leafCount * leafWidth);
-  const base = new Int32Array(b.buffer, at + baseAt, scoreCount);
+    ? new Int16Array(buffer, o + at.leaves, leafCount * leafWidth)
+    : new Int32Array(buffer, o + at.leaves, leafCount * leafWidth);
+  const base = new Int32Array(buffer, o + at.base, scoreCount);
 
+  // Links point strictly forward (so every walk ends) or to an existing leaf.
   for (let n = 0; n < nodeCount; n++) {
-    const f = nodes[4 * n];
+    const f = features[n];
     if (f < 0 || f >= featureCount) fail('BAD_TREE', `node ${n} tests feature ${f}`);
-    for (let side = 2; side <= 3; side++) {
-      const c = nodes[4 * n + side];
-      if (c > 0 ? n + c >= nodeCount : -c >= leafCount) fail('BAD_TREE', `node ${n} links to ${c > 0 ? 'node ' + (n + c) : 'leaf ' + -c}`);
-    }
+    checkLink(n, left[n], nodeCount, leafCount);
+    checkLink(n, right[n], nodeCount, leafCount);
   }
   for (let t = 0; t < treeCount; t++) {
     const r = roots[t];
@@ -93,7 +114,13 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
     for (let l = 0; l < leafCount; l++) if (leaves[l] < 0 || leaves[l] >= output.classCount) fail('BAD_TREE', `leaf ${l} votes for class ${leaves[l]}`);
   }
   checkNoOverflow(ensemble, treeCount, leafWidth, leaves, treeOutput, base);
-  return { ensemble, split, treeCount, featureCount, leafWidth, roots, treeOutput, nodes, leaves, base };
+  return { ensemble, split, treeCount, featureCount, leafWidth, roots, treeOutput, features, thresholds, left, right, leaves, base };
+}
+
+function checkLink(n: number, link: number, nodeCount: number, leafCount: number): void {
+  if (link > 0 ? link <= n || link >= nodeCount : -link >= leafCount) {
+    fail('BAD_TREE', `node ${n} links to ${link > 0 ? 'node ' + link : 'leaf ' + -link}${link > 0 && link <= n ? ' (backwards)' : ''}`);
+  }
 }
 
 // Bound every score by base + the sum, over trees, of the largest magnitude any of the tree's

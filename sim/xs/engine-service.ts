@@ -1,0 +1,110 @@
+// Node side of the engine service: runs firmware/core inside the real XS engine and gives
+// predictions, computrons and heap use per inference.
+import { fileURLToPath } from 'node:url';
+import { XsRunner } from './runner';
+import type { AllocationMeasure } from './runner';
+
+const ENTRY = fileURLToPath(new URL('./engine-entry.ts', import.meta.url));
+
+export interface XsModelInfo {
+  arenaBytes: number;
+  elementCount: number;
+  elementBytes: number;
+  scoreCount: number;
+}
+
+export interface XsPrediction {
+  scores: Int32Array;
+  predictedClass: number;
+}
+
+export class XsEngine {
+  readonly #runner: XsRunner;
+  #info: XsModelInfo | undefined;
+
+  private constructor(runner: XsRunner) {
+    this.#runner = runner;
+  }
+
+  static async start(): Promise<XsEngine> {
+    return new XsEngine(await XsRunner.start(ENTRY));
+  }
+
+  /** Loads a package in XS; rejects with the XS ModelError message when it is refused. */
+  async load(bytes: Uint8Array): Promise<XsModelInfo> {
+    this.#info = undefined;
+    const { reply } = await this.#runner.call('load', bytes);
+    this.#info = JSON.parse(new TextDecoder().decode(reply)) as XsModelInfo;
+    return this.#info;
+  }
+
+  /** Loads, predicts once and self-tests; returns "OK pass|fail <scores>" or the ModelError code. */
+  async tryRun(bytes: Uint8Array): Promise<string> {
+    return new TextDecoder().decode((await this.#runner.call('tryRun', bytes)).reply);
+  }
+
+  /** Runs the loaded model on quantized inputs (int8 or int16 values). */
+  async predict(inputs: ArrayLike<number>[]): Promise<XsPrediction[]> {
+    const info = this.#loaded();
+    const { reply } = await this.#runner.call('predict', encodeInputs(info, inputs));
+    const words = new Int32Array(reply.buffer.slice(reply.byteOffset, reply.byteOffset + reply.length));
+    const stride = info.scoreCount + 1;
+    return inputs.map((_, n) => ({
+      scores: words.slice(n * stride, n * stride + info.scoreCount),
+      predictedClass: words[n * stride + info.scoreCount],
+    }));
+  }
+
+  async selfTest(): Promise<{ passed: boolean; count: number; failedVector: number }> {
+    const { reply } = await this.#runner.call('selfTest');
+    const w = new Int32Array(reply.buffer.slice(reply.byteOffset, reply.byteOffset + 12));
+    return { passed: w[0] === 1, count: w[1], failedVector: w[2] };
+  }
+
+  /** Deterministic XS computrons of one predict() on `input`, the call overhead subtracted. */
+  async computronsPerInference(input: ArrayLike<number>, iterations = 20): Promise<number> {
+    const info = this.#loaded();
+    await this.#runner.call('setInput', encodeInputs(info, [input]));
+    const times = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
+    await this.#runner.call('repeat', times(2)); // warm-up
+    const none = (await this.#runner.call('repeat', times(0))).meter.compute;
+    const many = (await this.#runner.call('repeat', times(iterations))).meter.compute;
+    return (many - none) / iterations;
+  }
+
+  /** Heap allocated by one predict() after warm-up (0 when inference allocates nothing). */
+  async allocationPerInference(): Promise<AllocationMeasure> {
+    this.#loaded();
+    return this.#runner.measureAllocation('predictOnce', undefined, { warmup: 2, samples: 3 });
+  }
+
+  /** Fixed-point primitives in XS on (a, b, shift) triples: [srdhm(a,b), rdbpot(a,|shift|), mbqm(a,b,shift)]. */
+  async fixedPoint(triples: [number, number, number][]): Promise<Int32Array> {
+    const payload = new Int32Array(triples.flat());
+    const { reply } = await this.#runner.call('fixedPoint', new Uint8Array(payload.buffer));
+    return new Int32Array(reply.buffer.slice(reply.byteOffset, reply.byteOffset + reply.length));
+  }
+
+  close(): Promise<void> {
+    return this.#runner.close();
+  }
+
+  #loaded(): XsModelInfo {
+    if (!this.#info) throw new Error('no model loaded in XS');
+    return this.#info;
+  }
+}
+
+function encodeInputs(info: XsModelInfo, inputs: ArrayLike<number>[]): Uint8Array {
+  const out = new Uint8Array(inputs.length * info.elementCount * info.elementBytes);
+  const v = new DataView(out.buffer);
+  inputs.forEach((input, n) => {
+    if (input.length !== info.elementCount) throw new RangeError(`input ${n} has ${input.length} elements, the model takes ${info.elementCount}`);
+    for (let i = 0; i < info.elementCount; i++) {
+      const at = (n * info.elementCount + i) * info.elementBytes;
+      if (info.elementBytes === 1) v.setInt8(at, input[i]);
+      else v.setInt16(at, input[i], true);
+    }
+  });
+  return out;
+}
