@@ -20,7 +20,6 @@ export type ModelErrorCode =
   | 'OVERFLOW'           // a model whose accumulators could overflow int32
   | 'TOO_LARGE'          // exceeds an implementation limit
   | 'BAD_SELFTEST'
-  | 'SELFTEST_FAILED'
   | 'BAD_SIGNATURE_SECTION'
   | 'BAD_ARGUMENT';
 
