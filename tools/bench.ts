@@ -1,0 +1,112 @@
+// `npm run bench [-- --json]`: for each reference model, package and arena bytes, Node
+// microseconds per inference, XS computrons per inference (deterministic meter), XS heap
+// allocated per inference after warm-up, and computrons per tree node visited or per
+// multiply-accumulate. A report, not a test: figures are printed, never asserted.
+import { performance } from 'node:perf_hooks';
+import { loadModel } from '../firmware/core/model';
+import { XsEngine } from '../sim/xs/engine-service';
+import { ReferenceModel, referenceModels } from './reference-models';
+
+export interface BenchRow {
+  model: string;
+  description: string;
+  packageBytes: number;
+  arenaBytes: number;
+  nodeMicroseconds: number;
+  xsComputrons: number;
+  xsAllocatedBytes: number;
+  workUnit: 'node' | 'MAC';
+  workPerInference: number;
+  computronsPerWork: number;
+}
+
+/** Median over the inputs of Node time per inference, each timed over enough runs for ~50 ms. */
+function nodeMicroseconds(model: ReferenceModel): number {
+  const m = loadModel(model.bytes);
+  const times: number[] = [];
+  for (const input of model.inputs) {
+    m.input.set(input);
+    for (let i = 0; i < 20; i++) m.predict(); // warm-up
+    let runs = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < 50 / model.inputs.length * 4) {
+      for (let i = 0; i < 10; i++) m.predict();
+      runs += 10;
+      elapsed = performance.now() - start;
+    }
+    times.push((elapsed * 1000) / runs);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+export async function runBench(models = referenceModels(), onRow?: (row: BenchRow) => void): Promise<BenchRow[]> {
+  const xs = await XsEngine.start();
+  const rows: BenchRow[] = [];
+  try {
+    for (const model of models) {
+      const info = await xs.load(model.bytes);
+      let computrons = 0;
+      let work = 0;
+      for (const input of model.inputs) {
+        computrons += await xs.computronsPerInference(input, 3);
+        work += model.work(input).count;
+      }
+      const allocation = await xs.allocationPerInference();
+      const row: BenchRow = {
+        model: model.name,
+        description: model.description,
+        packageBytes: model.bytes.length,
+        arenaBytes: info.arenaBytes,
+        nodeMicroseconds: nodeMicroseconds(model),
+        xsComputrons: computrons / model.inputs.length,
+        xsAllocatedBytes: allocation.bytes,
+        workUnit: model.work(model.inputs[0]).unit,
+        workPerInference: work / model.inputs.length,
+        computronsPerWork: computrons / work,
+      };
+      rows.push(row);
+      onRow?.(row);
+    }
+  } finally {
+    await xs.close();
+  }
+  return rows;
+}
+
+function formatRow(r: BenchRow): string {
+  const cells = [
+    r.model.padEnd(14),
+    String(r.packageBytes).padStart(9),
+    String(r.arenaBytes).padStart(8),
+    r.nodeMicroseconds.toFixed(1).padStart(9),
+    Math.round(r.xsComputrons).toLocaleString('en-US').padStart(12),
+    String(r.xsAllocatedBytes).padStart(7),
+    `${Math.round(r.workPerInference).toLocaleString('en-US')} ${r.workUnit}s`.padStart(13),
+    r.computronsPerWork.toFixed(1).padStart(8),
+  ];
+  return cells.join('  ');
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  if (!json) {
+    console.log('edgeml engine benchmark: the same firmware/core code in Node and in the XS engine');
+    console.log('(XS computrons are deterministic; Node microseconds depend on this machine)\n');
+    console.log(['model'.padEnd(14), 'package B'.padStart(9), 'arena B'.padStart(8), 'Node µs'.padStart(9), 'XS computrons'.padStart(12), 'XS alloc'.padStart(7), 'work'.padStart(13), 'per work'.padStart(8)].join('  '));
+  }
+  const rows = await runBench(undefined, json ? undefined : (row) => console.log(formatRow(row)));
+  if (json) console.log(JSON.stringify(rows, null, 2));
+  else {
+    console.log('\nper work: XS computrons per tree node visited (trees) or per multiply-accumulate (CNNs)');
+    console.log('targets: at most 25 per node, at most 18 per MAC; XS alloc must be 0 bytes');
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
