@@ -23,6 +23,8 @@ export interface GraphEngine extends Engine {
   readonly input: Int8Array;
   /** The parsed graph (tensor and op tables). */
   readonly graph: Graph;
+  /** Run only the first `count` ops (profiling: the cost of op i is runOps(i + 1) - runOps(i)). */
+  runOps(count: number): void;
 }
 
 export function createGraphEngine(body: Uint8Array, input: InputSpec, output: OutputSpec,
@@ -179,6 +181,10 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
     run(): void {
       for (let i = 0; i < opCount; i++) kernels[i].eval(states[i], bindings[i]);
       for (let i = 0; i < count; i++) scores[i] = outputView[i];
+    },
+    runOps(n: number): void {
+      const end = n < opCount ? n : opCount;
+      for (let i = 0; i < end; i++) kernels[i].eval(states[i], bindings[i]);
     },
   };
 }
