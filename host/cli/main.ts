@@ -1,0 +1,36 @@
+// The `edgeml` command line: each command parses its arguments and calls a library function.
+import { Command, CommanderError } from 'commander';
+import { registerInspect } from './commands/inspect';
+import { registerKeygen } from './commands/keygen';
+import { EXIT, describeFailure } from './errors';
+
+export function buildProgram(): Command {
+  const program = new Command('edgeml')
+    .description('on-device machine learning for microcontrollers: train, quantize, inspect and deploy models')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerKeygen(program);
+  registerInspect(program);
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander printed the message (or the help/version) already.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const { message, exitCode } = describeFailure(error);
+    process.stderr.write(`edgeml: ${message}\n`);
+    return exitCode;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /(?:bin[\\/]edgeml(?:\.js)?|host[\\/]cli[\\/]main\.ts)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  process.exitCode = await run(process.argv.slice(2));
+}
