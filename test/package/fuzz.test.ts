@@ -4,13 +4,13 @@ import { loadModel } from '../../firmware/core/model';
 import { alignedCopy } from '../../host/package/read';
 import { mutatePackage } from '../support/mutate';
 import { Prng } from '../support/prng';
-import { SamplePackage, sampleTreePackages } from '../support/sample-packages';
+import { SamplePackage, sampleCnnPackage, sampleTreePackages } from '../support/sample-packages';
 
 // EDGEML_FULL=1 runs the full 10,000+ cases; the default run keeps a representative slice.
 const CASES = process.env.EDGEML_FULL ? 12_000 : 1_500;
 
 /** Loads a package and, if it loads, runs it: the only acceptable failure is a ModelError. */
-export function exercise(bytes: Uint8Array, rng: Prng): 'rejected' | 'loaded' {
+function exercise(bytes: Uint8Array, rng: Prng): 'rejected' | 'loaded' {
   let model;
   try {
     model = loadModel(alignedCopy(bytes));
@@ -45,5 +45,12 @@ describe('fuzzing the package loader', () => {
     const tally = fuzz(sampleTreePackages(), CASES, 1);
     expect(tally.rejected + tally.loaded).toBe(CASES);
     expect(tally.rejected).toBeGreaterThan(CASES / 2); // the mutations do reach the checks
+  });
+
+  it(`CNN packages: ${CASES} mutated packages give ModelError or a working model`, () => {
+    const tally = fuzz([sampleCnnPackage()], CASES, 2);
+    expect(tally.rejected + tally.loaded).toBe(CASES);
+    expect(tally.rejected).toBeGreaterThan(CASES / 2);
+    expect(tally.loaded).toBeGreaterThan(0); // some mutations (in weights, say) still load and run
   });
 });

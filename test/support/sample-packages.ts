@@ -1,5 +1,9 @@
 // A small set of valid packages of every model kind, for fuzzing and cross-engine checks.
 import { buildPackage } from '../../host/package/build';
+import { GraphBuilder } from '../../host/package/graph-body';
+import { graphPackageDef } from '../../host/package/graph-package';
+import { randomLayer } from '../graph/helpers';
+import { Prng as GraphPrng } from '../graph/prng';
 import { ENSEMBLES, randomEnsemble, treePackageDef } from '../../tools/reference-trees';
 import { Prng } from './prng';
 
@@ -22,4 +26,23 @@ export function sampleTreePackages(): SamplePackage[] {
     out.push({ name: shape.name, bytes: buildPackage(treePackageDef(def, shape.classes), { selfTestInputs: inputs }) });
   }
   return out;
+}
+
+/** A small CNN package (conv, depthwise, pool, dense, softmax) with self-test vectors. */
+export function sampleCnnPackage(seed = 9): SamplePackage {
+  const rng = new GraphPrng(seed);
+  const b = new GraphBuilder();
+  let x = b.input([1, 6, 6, 2], { scale: 0.02, zeroPoint: -3 });
+  x = b.conv2d(x, randomLayer(rng, [4, 3, 3, 2], 4, 0, 0.02, 18), { padding: 'SAME' });
+  x = b.depthwiseConv2d(x, randomLayer(rng, [1, 3, 3, 4], 4, 3, b.quantOf(x).scale, 9), 1, { padding: 'VALID' });
+  x = b.pool('MAX_POOL_2D', x, [2, 2], { stride: 2 });
+  x = b.flatten(x);
+  x = b.fullyConnected(x, randomLayer(rng, [5, b.shapeOf(x)[1]], 5, 0, b.quantOf(x).scale, b.shapeOf(x)[1]));
+  const def = b.build(b.softmax(x));
+  const inputs = [Array.from(rng.int8Array(72)), Array.from(rng.int8Array(72))];
+  return { name: 'cnn', bytes: buildPackage(graphPackageDef(def, { name: 'sample-cnn', createdAt: 0 }), { selfTestInputs: inputs }) };
+}
+
+export function samplePackages(): SamplePackage[] {
+  return [...sampleTreePackages(), sampleCnnPackage()];
 }

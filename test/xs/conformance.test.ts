@@ -15,7 +15,7 @@ import { randomLayer } from '../graph/helpers';
 import { Prng as GraphPrng } from '../graph/prng';
 import { mutatePackage } from '../support/mutate';
 import { Prng } from '../support/prng';
-import { sampleTreePackages } from '../support/sample-packages';
+import { samplePackages, sampleTreePackages } from '../support/sample-packages';
 
 const FULL = !!process.env.EDGEML_FULL;
 let xs: XsEngine;
@@ -126,10 +126,7 @@ describe('hostile packages in XS', () => {
 
   it(`${FULL ? 2000 : 300} mutated packages: the same verdict as in Node, and XS keeps running`, async () => {
     const rng = new Prng(404);
-    const samples = [
-      ...sampleTreePackages().map((s) => s.bytes),
-      buildPackage(graphPackageDef(randomCnn(new GraphPrng(9)), { name: 'cnn', createdAt: 0 })),
-    ];
+    const samples = samplePackages().map((s) => s.bytes);
     const cases = FULL ? 2000 : 300;
     for (let c = 0; c < cases; c++) {
       const bytes = mutatePackage(rng, samples[c % samples.length]);
