@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XsRunner } from '../../../sim/xs/runner';
 import { GraphBuilder, encodeGraphBody } from '../../../host/package/graph-body';
-import type { GraphDef } from '../../../host/package/graph-body';
+import type { ConvLayer, GraphDef } from '../../../host/package/graph-body';
 import { REFERENCE_CNN_NAMES, referenceCnn } from '../../../host/package/reference-cnns';
 import { engineFor, randomLayer, runEngine } from '../helpers';
 import { Prng } from '../prng';
@@ -42,8 +42,16 @@ function single(build: (b: GraphBuilder, rng: Prng) => number, inShape: number[]
   return b.build(build(b, rng));
 }
 
-function smallBias<T extends { bias?: ArrayLike<number> }>(rng: Prng, l: T): T {
-  l.bias = Int32Array.from({ length: (l.bias ?? []).length || 0 }, () => rng.int(-20000, 20000));
+/** Realistic quantization: small biases, weights over the int8 range, outputs spread over int8. */
+function realistic(rng: Prng, l: ConvLayer, taps: number, relu: boolean): ConvLayer {
+  const n = l.weights.length;
+  l.weights = rng.int8Array(n, -127, 127);
+  const scales = Array.from({ length: (l.bias ?? []).length }, () => Math.fround(rng.logUniform(2e-3, 2e-2)));
+  l.weightScales = scales;
+  l.bias = Int32Array.from(scales, () => rng.int(-20000, 20000));
+  const mean = scales.reduce((a, b) => a + b, 0) / scales.length;
+  l.output = { scale: Math.fround(0.02 * mean * Math.sqrt(taps) * 73 / 40), zeroPoint: relu ? -128 : rng.int(-20, 20) };
+  l.activation = relu ? 'RELU' : 'NONE';
   return l;
 }
 
@@ -65,8 +73,7 @@ async function main(): Promise<void> {
     const layers: [string, GraphDef, number][] = [];
     const conv = (label: string, H: number, W: number, C: number, O: number, kH: number, kW: number, padding: 'SAME' | 'VALID', act: 'NONE' | 'RELU' = 'RELU') => {
       const def = single((b, rng) => {
-        const l = smallBias(rng, randomLayer(rng, [O, kH, kW, C], O, 0, 0.02, kH * kW * C, { withBias: true }));
-        l.activation = act;
+        const l = realistic(rng, randomLayer(rng, [O, kH, kW, C], O, 0, 0.02, kH * kW * C, { withBias: true }), kH * kW * C, act === 'RELU');
         return b.conv2d(0, l, { padding });
       }, [1, H, W, C]);
       const oh = padding === 'SAME' ? H : H - kH + 1, ow = padding === 'SAME' ? W : W - kW + 1;
@@ -81,14 +88,13 @@ async function main(): Promise<void> {
     conv('conv 3x3 8->16 4x4 SAME', 4, 4, 8, 16, 3, 3, 'SAME');
     {
       const def = single((b, rng) => {
-        const l = smallBias(rng, randomLayer(rng, [1, 3, 3, 16], 16, 3, 0.02, 9, { withBias: true }));
-        l.activation = 'RELU';
+        const l = realistic(rng, randomLayer(rng, [1, 3, 3, 16], 16, 3, 0.02, 9, { withBias: true }), 9, true);
         return b.depthwiseConv2d(0, l, 1, { padding: 'SAME' });
       }, [1, 16, 16, 16]);
       layers.push(['depthwise 3x3 x16 16x16 SAME', def, 16 * 16 * 16 * 9]);
     }
     for (const [n, k] of [[64, 256], [10, 21632]] as const) {
-      const def = single((b, rng) => b.fullyConnected(0, smallBias(rng, randomLayer(rng, [n, k], n, 0, 0.02, k, { withBias: true }))), [1, k]);
+      const def = single((b, rng) => b.fullyConnected(0, realistic(rng, randomLayer(rng, [n, k], n, 0, 0.02, k, { withBias: true }), k, false)), [1, k]);
       layers.push([`dense ${k}->${n}`, def, n * k]);
     }
     for (const [label, def, macs] of layers) {

@@ -138,6 +138,8 @@ export interface Requant {
   readonly left: Int32Array;
   /** 2^-rightShift per channel (right shift = -TFLite shift when <= 0, else 0). */
   readonly inv: Float64Array;
+  /** Right shift per channel (-TFLite shift when <= 0, else 0). */
+  readonly right: Int32Array;
   /** Whether any channel has a left shift (effective scale >= 1). */
   readonly hasLeft: boolean;
 }
@@ -146,6 +148,7 @@ export function channelRequant(inScale: number, w: Tensor, outScale: number, cha
   const mult = new Int32Array(channels);
   const left = new Int32Array(channels);
   const inv = new Float64Array(channels);
+  const right = new Int32Array(channels);
   const qm: QuantizedMultiplier = { multiplier: 0, shift: 0 };
   let hasLeft = false;
   for (let c = 0; c < channels; c++) {
@@ -156,9 +159,78 @@ export function channelRequant(inScale: number, w: Tensor, outScale: number, cha
     mult[c] = qm.multiplier;
     left[c] = qm.shift > 0 ? qm.shift : 0;
     inv[c] = qm.shift > 0 ? 1 : 2 ** qm.shift;
+    right[c] = qm.shift > 0 ? 0 : -qm.shift;
     if (qm.shift > 0) hasLeft = true;
   }
-  return { mult, left, inv, hasLeft };
+  return { mult, left, inv, right, hasLeft };
+}
+
+/**
+ * Single-rounding requantization constants (see fastRequant), per channel:
+ * out = trunc((a * M + (a < 0 ? N : P)) * F) equals MultiplyByQuantizedMultiplier(a) exactly.
+ */
+export interface FastRequant {
+  readonly M: Float64Array;
+  readonly P: Float64Array;
+  readonly N: Float64Array;
+  readonly F: Float64Array;
+}
+
+/** Largest accumulator magnitude the fast kernels accept (two 2^32-packed lanes stay exact). */
+export const FAST_ACC_MAX = 1048576; // 2^20
+
+/**
+ * MultiplyByQuantizedMultiplier as one multiply-add and one truncation, when provably exact.
+ *
+ * With m the Q31 multiplier, left/right the shifts (one of them 0) and M = m * 2^left:
+ * SRDHM(a * 2^left, m) = floor((a*M + 2^30) / 2^31) for every int32 a (gemmlowp's nudge
+ * 1 - 2^30 for negative products, with truncation toward zero, is the same floor), as long as
+ * a * 2^left does not wrap. RoundingDivideByPOT(x, e) = floor((x + 2^(e-1) - [x < 0]) / 2^e) for
+ * e >= 1, and by the nested-floor identity floor((floor(y / A) + B) / C) = floor((y + AB) / AC):
+ *   a >= 0:  out = floor((a*M + P) / 2^(31+e)),       P = 2^30 + 2^(30+e)  (2^30 when e = 0)
+ *   a <  0:  out = floor((a*M + P - 2^31) / 2^(31+e)) (x < 0 exactly when it matters; for
+ *            x = 0 both give 0), and floor(n / D) = trunc((n - D + 1) / D) for n < D, so
+ *            out = trunc((a*M + N) / 2^(31+e)) with N = 1 - P.
+ * a*M and the sums are integers below 2^53 (exact) when |a| * M + P < 2^53; the scaling by
+ * F = 2^-(31+e) is exact; |out| < 2^31 so `| 0` truncates. When the output range's lower
+ * bound (relative to the zero point) is 0 (RELU, RELU6, or zero point -128), `P` may be used
+ * for negative `a` too: both formulas then give a value <= 0, clamped to the same bound.
+ *
+ * Returns null unless, for every channel, |a| <= FAST_ACC_MAX over [accMin[c], accMax[c]],
+ * e <= 21, a * 2^left cannot wrap, and |a| * M + P < 2^53.
+ */
+export function fastRequant(rq: Requant, accMin: Float64Array, accMax: Float64Array): FastRequant | null {
+  const n = rq.mult.length;
+  const M = new Float64Array(n), P = new Float64Array(n), N = new Float64Array(n), F = new Float64Array(n);
+  for (let c = 0; c < n; c++) {
+    const A = Math.max(Math.abs(accMin[c]), Math.abs(accMax[c]));
+    const e = rq.right[c];
+    const left = rq.left[c];
+    if (!(A <= FAST_ACC_MAX) || e > 21 || A * 2 ** left >= 2147483648) return null;
+    M[c] = rq.mult[c] * 2 ** left;
+    P[c] = e >= 1 ? 1073741824 + 2 ** (30 + e) : 1073741824;
+    N[c] = 1 - P[c];
+    F[c] = 2 ** -(31 + e);
+    if (!(A * M[c] + P[c] < 9007199254740992)) return null;
+  }
+  return { M, P, N, F };
+}
+
+/**
+ * Range of a = bias - zpIn * sum(w) + sum(w * x) over int8 inputs x, for `count` weights at
+ * w[start + k * stride]; exact (no wrap) as doubles. Writes [min, max] to out[0..1].
+ */
+export function accumulatorRange(w: Int8Array, start: number, count: number, stride: number, bias: number, inZp: number,
+  out: Float64Array): void {
+  let sum = 0, lo = 0, hi = 0;
+  for (let k = 0; k < count; k++) {
+    const v = w[start + k * stride];
+    sum += v;
+    if (v > 0) { lo -= 128 * v; hi += 127 * v; } else { lo += 127 * v; hi -= 128 * v; }
+  }
+  const b = bias - inZp * sum;
+  out[0] = b + lo;
+  out[1] = b + hi;
 }
 
 /** Same scale and zero point (ops that move int8 values without rescaling them). */

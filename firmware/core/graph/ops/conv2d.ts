@@ -26,6 +26,8 @@ import type { Requant } from './common';
 import { requantizeSlow } from '../fixed-point';
 import { im2col } from './im2col';
 import { fail } from '../../errors';
+import { bindSmallConv, evalSmallConv, prepareSmallConv } from './conv-small';
+import type { SmallConvState } from './conv-small';
 
 export interface ConvState {
   readonly inH: number; readonly inW: number; readonly inC: number;
@@ -43,6 +45,8 @@ export interface ConvState {
   /** K, and whether two positions are packed per dot product (K <= PACK_MAX_K). */
   readonly K: number;
   readonly packed: boolean;
+  /** The small-K kernel's state when prepare chose it (conv-small.ts), else null. */
+  readonly small: SmallConvState | null;
   /** Views made at bind time: packed taps (8-aligned start of the scratch), then the bytes of p and q. */
   pairs: Float64Array;
   colP: Int8Array;
@@ -88,19 +92,27 @@ export const conv2d: OpKernel<ConvState> = {
     foldRows(filter.data as Int8Array, outC, K, b, input.zeroPoint, rows, biasFolded);
     const rq = channelRequant(input.scale, filter, output.scale, outC, what);
     const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+    const geometry = {
+      inH, inW, inC, outH, outW, outC, kH, kW,
+      strideH: op.strideH, strideW: op.strideW, padT, padL,
+      inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+    };
+    const small = prepareSmallConv(geometry, filter.data as Int8Array, b, rq);
     return {
       state: {
-        inH, inW, inC, outH, outW, outC, kH, kW,
-        strideH: op.strideH, strideW: op.strideW, padT, padL,
-        inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
-        rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, pairs: EMPTY, colP: EMPTY8, colQ: EMPTY8,
+        ...geometry,
+        rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, small, pairs: EMPTY, colP: EMPTY8, colQ: EMPTY8,
       },
       work: outH * outW * outC * K,
-      scratchBytes: K <= PACK_MAX_K ? 10 * K : K,
+      scratchBytes: small !== null ? small.padBytes : K <= PACK_MAX_K ? 10 * K : K,
     };
   },
 
   bind(s: ConvState, b: OpBinding): void {
+    if (s.small !== null) {
+      bindSmallConv(s.small, b);
+      return;
+    }
     if (!s.packed) return;
     const base = b.scratch.byteOffset;
     s.pairs = new Float64Array(b.scratch.buffer, base, s.K);
@@ -109,6 +121,10 @@ export const conv2d: OpKernel<ConvState> = {
   },
 
   eval(s: ConvState, b: OpBinding): void {
+    if (s.small !== null) {
+      evalSmallConv(s.small, b);
+      return;
+    }
     const arena = b.arena;
     const out = b.output;
     const xBase = b.inputs[0].byteOffset - arena.byteOffset;

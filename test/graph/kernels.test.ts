@@ -1,0 +1,214 @@
+// Golden tests for the specialized kernel variants that prepare picks by shape and by provable
+// exactness (small-K conv, ...): random layers built to qualify for a variant (and just not to),
+// checked against the independent reference, with the variant asserted.
+
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder, encodeGraphBody, outSize } from '../../host/package/graph-body';
+import type { ActivationName, ConvLayer, GraphDef, PaddingName, QuantParams } from '../../host/package/graph-body';
+import { parseGraphBody } from '../../firmware/core/graph/format';
+import { conv2d } from '../../firmware/core/graph/ops/conv2d';
+import { FAST_ACC_MAX, channelRequant, fastRequant } from '../../firmware/core/graph/ops/common';
+import type { ConvState } from '../../firmware/core/graph/ops/conv2d';
+import { Prng } from './prng';
+import { refMbqm, refQuantizeMultiplier, referenceOutput } from './reference';
+import { FULL, engineFor, firstDifference, runEngine } from './helpers';
+
+const CASES = FULL ? 1500 : 200;
+
+function checkAgainstReference(def: GraphDef, rng: Prng, label: string): void {
+  const engine = engineFor(def);
+  const n = engine.input.length;
+  const inputs = [
+    rng.int8Array(n),
+    new Int8Array(n).fill(127),
+    new Int8Array(n).fill(-128),
+    Int8Array.from({ length: n }, () => (rng.bool() ? 127 : -128)),
+    rng.int8Array(n, -128, rng.pick([-100, 0, 127])),
+  ];
+  for (let k = 0; k < inputs.length; k++) {
+    const diff = firstDifference(runEngine(engine, inputs[k]), referenceOutput(def, inputs[k]));
+    if (diff !== null) throw new Error(`${label} input ${k}: ${diff}`);
+  }
+}
+
+function convState(def: GraphDef, op = 0): ConvState {
+  const graph = parseGraphBody(encodeGraphBody(def));
+  return conv2d.prepare(graph.ops[op], graph).state;
+}
+
+/** Effective scale (in * w / out) in [2^-(e+1), 2^-e): TFLite right shift e (left shift -e - 1... when e < 0). */
+function scaleForShift(rng: Prng, e: number): number {
+  return 2 ** (-e - 1) * (1 + rng.float() * 0.999);
+}
+
+interface SmallOpts { extremeShift?: boolean; bigBias?: boolean }
+
+/** A conv layer whose accumulators and multipliers are in the small-K kernel's exact range (usually). */
+function qualifyingConv(rng: Prng, qIn: QuantParams, outC: number, kH: number, kW: number, C: number, opts: SmallOpts = {}): ConvLayer {
+  const K = kH * kW * C;
+  const wRange = rng.pick([127, 127, 60, 1]);
+  const weights = rng.int8Array(outC * K, -wRange, wRange);
+  const outQ: QuantParams = { scale: 1, zeroPoint: rng.bool(0.3) ? rng.pick([-128, 127]) : rng.int(-128, 127) };
+  // output scale fixed; per-channel effective scales chosen by shift, weight scales follow
+  const scales: number[] = [];
+  for (let c = 0; c < outC; c++) {
+    const e = opts.extremeShift ? rng.pick([-2, -1, 0, 1, 20, 21, 21]) : rng.int(1, 14);
+    scales.push(Math.fround((scaleForShift(rng, e) * outQ.scale) / qIn.scale));
+  }
+  const bias = Int32Array.from({ length: outC }, () => rng.int(opts.bigBias ? -900000 : -30000, opts.bigBias ? 900000 : 30000));
+  const activation = rng.pick(['NONE', 'RELU', 'RELU6'] as const);
+  return { weights, weightShape: [outC, kH, kW, C], weightScales: scales, bias, output: outQ, activation };
+}
+
+describe('single-rounding requantization (fastRequant)', () => {
+  it('equals MultiplyByQuantizedMultiplier for every accumulator it accepts, ties included', () => {
+    const rng = new Prng(7000);
+    const rounds = FULL ? 400 : 60;
+    for (let r = 0; r < rounds; r++) {
+      // one channel; effective scale with right shift 0..21 or a small left shift
+      const e = rng.int(-3, 22);
+      // round multipliers (few significant bits) make SRDHM's own ties reachable with small a
+      const frac = rng.pick([0, 1]) === 0 ? rng.int(0, 15) / 16 : rng.float() * (rng.bool(0.2) ? 2 ** -20 : 0.9999);
+      const real = 2 ** (-e - 1) * (1 + frac);
+      const w = { scales: Float32Array.of(Math.fround(real)), scale: 0 } as unknown as Parameters<typeof channelRequant>[1];
+      const rq = channelRequant(1, w, 1, 1, 'test');
+      const A = rng.pick([FAST_ACC_MAX, 70000, 1000]);
+      const fr = fastRequant(rq, Float64Array.of(-A), Float64Array.of(A));
+      const { multiplier, shift } = refQuantizeMultiplier(Math.fround(real));
+      if (fr === null) {
+        // refused only for shifts beyond 21 or left shifts that leave the exact range
+        expect(shift < -21 || A * multiplier * 2 ** Math.max(shift, 0) + 2 ** 31 >= 2 ** 53).toBe(true);
+        continue;
+      }
+      const M = fr.M[0], P = fr.P[0], N = fr.N[0], F = fr.F[0];
+      const check = (a: number): void => {
+        const want = refMbqm(a, multiplier, shift);
+        const got = ((a * M + (a < 0 ? N : P)) * F) | 0;
+        if (got !== want) throw new Error(`a ${a} m ${multiplier} shift ${shift}: ${got} != ${want}`);
+        // with the lower clamp bound at 0, P serves negative accumulators too
+        const loose = ((a * M + P) * F) | 0;
+        if (Math.max(loose, 0) !== Math.max(want, 0)) throw new Error(`a ${a} m ${multiplier} shift ${shift}: relu ${loose} vs ${want}`);
+      };
+      for (let a = -3000; a <= 3000; a++) check(a);
+      for (const a of [A, -A, A - 1, -A + 1]) check(a);
+      for (let k = 0; k < 300; k++) check(rng.int(-A, A));
+      // ties: accumulators whose SRDHM result is an odd multiple of 2^(e-1), and their neighbours
+      const right = shift > 0 ? 0 : -shift;
+      const left = shift > 0 ? shift : 0;
+      if (multiplier > 0) {
+        for (let k = 0; k < 200; k++) {
+          const n = rng.int(-2000, 2000);
+          const x = right > 0 ? (2 * n + 1) * 2 ** (right - 1) : n;
+          const a0 = Math.round((x * 2 ** 31) / (multiplier * 2 ** left));
+          for (let d = -2; d <= 2; d++) if (Math.abs(a0 + d) <= A) check(a0 + d);
+        }
+      }
+    }
+  });
+});
+
+describe('CONV_2D small-K kernel (K <= 16)', () => {
+  it('matches the reference over random shapes, paddings, strides and quantization, and is chosen', () => {
+    const rng = new Prng(7001);
+    let small = 0;
+    for (let i = 0; i < CASES; i++) {
+      const oneD = rng.bool(0.3);
+      const kH = oneD ? 1 : rng.int(1, 4);
+      const kW = oneD ? rng.int(1, 7) : rng.int(1, 4);
+      const maxC = Math.max(1, Math.floor(16 / (kH * kW)));
+      const C = rng.int(1, Math.min(maxC, 4));
+      const H = oneD ? 1 : rng.int(1, 9);
+      const W = rng.int(1, oneD ? 30 : 9);
+      const sh = rng.int(1, 3), sw = rng.int(1, 3);
+      const padding: PaddingName = rng.bool() ? 'SAME' : 'VALID';
+      if (outSize(padding, H, kH, sh) < 1 || outSize(padding, W, kW, sw) < 1) continue;
+      const outC = rng.int(1, 9);
+      const qIn = { scale: Math.fround(rng.logUniform(1e-3, 0.1)), zeroPoint: rng.bool(0.3) ? rng.pick([-128, 127]) : rng.int(-128, 127) };
+      const b = new GraphBuilder();
+      const x = b.input([1, H, W, C], qIn);
+      const layer = qualifyingConv(rng, qIn, outC, kH, kW, C, { extremeShift: rng.bool(0.2), bigBias: rng.bool(0.1) });
+      const def = b.build(b.conv2d(x, layer, { stride: [sh, sw], padding }));
+      const st = convState(def);
+      if (st.small !== null) {
+        small++;
+        const K = kH * kW * C;
+        expect(st.small.slots).toBe(K <= 4 ? 4 : K <= 9 ? 9 : 16);
+      }
+      checkAgainstReference(def, rng, `small conv case ${i} (${st.small ? `slots ${st.small.slots}` : 'general'})`);
+    }
+    expect(small).toBeGreaterThan(CASES * 0.6);
+  });
+
+  it('is chosen at K = 16 and not at K = 17; both match the reference', () => {
+    const rng = new Prng(7002);
+    for (const [kH, kW, C, expected] of [[4, 4, 1, 16], [1, 16, 1, 16], [1, 8, 2, 16], [1, 17, 1, 0], [3, 3, 2, 0], [1, 3, 3, 9], [2, 2, 1, 4], [1, 5, 1, 9], [1, 1, 1, 4]] as const) {
+      for (const padding of ['SAME', 'VALID'] as const) {
+        const b = new GraphBuilder();
+        const qIn = { scale: 0.05, zeroPoint: rng.int(-128, 127) };
+        const x = b.input([1, kH + 3, kW + 4, C], qIn);
+        const def = b.build(b.conv2d(x, qualifyingConv(rng, qIn, 5, kH, kW, C), { padding }));
+        const st = convState(def);
+        expect(st.small?.slots ?? 0).toBe(expected);
+        checkAgainstReference(def, rng, `K ${kH * kW * C} ${padding}`);
+      }
+    }
+  });
+
+  it('takes the general kernel when an accumulator may exceed 2^20 or the shift exceeds 21, exact either way', () => {
+    const rng = new Prng(7003);
+    for (const [delta, shift] of [[0, 5], [1, 5], [0, 21], [0, 22], [-1, 0], [0, -3]] as const) {
+      for (const act of ['NONE', 'RELU'] as ActivationName[]) {
+        const b = new GraphBuilder();
+        const qIn = { scale: 0.25, zeroPoint: rng.pick([-128, 0, 127]) };
+        const x = b.input([1, 5, 5, 1], qIn);
+        const weights = Int8Array.from({ length: 18 }, (_, k) => (k < 9 ? 127 : -127));
+        // accumulator max over all inputs: bias - zp * sum(w) + 127 * sum(w) for positive weights
+        const sum = 9 * 127;
+        const top = 2 ** 20 - 127 * sum + qIn.zeroPoint * sum + delta;
+        const layer: ConvLayer = {
+          weights, weightShape: [2, 3, 3, 1],
+          weightScales: [Math.fround(2 ** (-shift - 1) * 1.3 / qIn.scale), Math.fround(2 ** (-shift - 1) * 1.7 / qIn.scale)],
+          bias: Int32Array.of(top, -1000), output: { scale: 1, zeroPoint: rng.int(-128, 127) }, activation: act,
+        };
+        const def = b.build(b.conv2d(x, layer, { padding: 'SAME' }));
+        const st = convState(def);
+        const expectSmall = delta <= 0 && shift <= 21 && shift >= 0;
+        expect(st.small !== null, `delta ${delta} shift ${shift}`).toBe(expectSmall);
+        checkAgainstReference(def, rng, `bound delta ${delta} shift ${shift} ${act}`);
+      }
+    }
+  });
+
+  it('handles left shifts (effective scale >= 1) inside the exact range', () => {
+    const rng = new Prng(7004);
+    let small = 0;
+    for (let i = 0; i < 60; i++) {
+      const b = new GraphBuilder();
+      const qIn = { scale: 1, zeroPoint: rng.int(-128, 127) };
+      const x = b.input([1, rng.int(1, 6), rng.int(1, 6), 1], qIn);
+      const outC = rng.int(1, 6);
+      const w = rng.int8Array(outC * 9, -3, 3);
+      const def = b.build(b.conv2d(x, {
+        weights: w, weightShape: [outC, 3, 3, 1],
+        weightScales: Array.from({ length: outC }, () => Math.fround(rng.pick([1, 2, 3.5, 8, 31, 100]))),
+        bias: rng.int32Array(outC, -50, 50), output: { scale: 1, zeroPoint: rng.int(-128, 127) },
+        activation: rng.pick(['NONE', 'RELU', 'RELU6'] as const),
+      }, { padding: 'SAME' }));
+      if (convState(def).small !== null) small++;
+      checkAgainstReference(def, rng, `left shift ${i}`);
+    }
+    expect(small).toBeGreaterThan(30);
+  });
+
+  it('runs the reference CNNs\' first layers (1 input channel, many outputs) exactly', () => {
+    const rng = new Prng(7005);
+    for (const [H, W, C, outC, kH, kW, padding] of [[28, 28, 1, 32, 3, 3, 'VALID'], [8, 8, 1, 8, 3, 3, 'SAME'], [1, 128, 3, 16, 1, 5, 'VALID'], [9, 7, 1, 7, 3, 3, 'SAME']] as const) {
+      const b = new GraphBuilder();
+      const qIn = { scale: Math.fround(1 / 255), zeroPoint: -128 };
+      const x = b.input([1, H, W, C], qIn);
+      const def = b.build(b.conv2d(x, qualifyingConv(rng, qIn, outC, kH, kW, C), { padding }));
+      expect(convState(def).small).not.toBeNull();
+      checkAgainstReference(def, rng, `first layer ${H}x${W}x${C}->${outC}`);
+    }
+  });
+});
