@@ -2,6 +2,8 @@
 // so the same bytes come out every time. Weights are random until trained models exist.
 import { SPLIT_LT } from '../firmware/core/trees/body';
 import { buildPackage } from '../host/package/build';
+import { graphPackageDef } from '../host/package/graph-package';
+import { ReferenceCnnName, referenceCnn } from '../host/package/reference-cnns';
 import { TreeEnsembleDef, TreeNodeDef } from '../host/package/tree-body';
 import { Prng } from '../test/support/prng';
 import { ENSEMBLES, randomEnsemble, treePackageDef } from './reference-trees';
@@ -26,6 +28,21 @@ function treeModel(name: string, description: string, seed: number, shape: Param
   return { name, description, bytes, inputs, work: (input) => ({ unit: 'node', count: nodesVisited(def, input) }) };
 }
 
+function cnnModel(name: ReferenceCnnName, seed: number): ReferenceModel {
+  const cnn = referenceCnn(name, seed);
+  const rng = new Prng(seed);
+  const size = cnn.inputShape.reduce((a, b) => a * b, 1);
+  const inputs = Array.from({ length: 4 }, () => Array.from({ length: size }, () => rng.int(-128, 127)));
+  const def = graphPackageDef(cnn.def, { name: `cnn-${name}`, createdAt: CREATED_AT, labels: Array.from({ length: cnn.classes }, (_, i) => `class ${i}`) });
+  return {
+    name: `cnn-${name}`,
+    description: cnn.description,
+    bytes: buildPackage(def, { selfTestInputs: inputs.slice(0, 2) }),
+    inputs,
+    work: () => ({ unit: 'MAC', count: cnn.macs }),
+  };
+}
+
 /** Internal nodes on the paths an inference walks, counted on the nested definition. */
 export function nodesVisited(def: TreeEnsembleDef, x: number[]): number {
   let count = 0;
@@ -48,5 +65,8 @@ export function referenceModels(): ReferenceModel[] {
     treeModel('gbdt-100x10', 'gradient boosting, 100 rounds x 10 classes, depth 3, 64 features', 11, {
       ensemble: ENSEMBLES.boosting, trees: 100, depth: 3, features: 64, classes: 10,
     }),
+    cnnModel('digits', 1),
+    cnnModel('accel1d', 1),
+    cnnModel('keras-mnist', 1),
   ];
 }
