@@ -212,3 +212,24 @@ describe('CONV_2D small-K kernel (K <= 16)', () => {
     }
   });
 });
+
+describe('FULLY_CONNECTED unit groups and input chunks', () => {
+  it('matches the reference at chunk (16) and group (4) boundaries', () => {
+    const rng = new Prng(7101);
+    for (const K of [1, 15, 16, 17, 31, 32, 33, 47, 100]) {
+      for (const units of [1, 3, 4, 5, 7, 8, 9, 12]) {
+        const b = new GraphBuilder();
+        const qIn = { scale: 0.05, zeroPoint: rng.pick([-128, 0, 127, rng.int(-128, 127)]) };
+        const x = b.input([1, K], qIn);
+        const wScale = Array.from({ length: units }, () => Math.fround(rng.logUniform(1e-3, 3e-2)));
+        const def = b.build(b.fullyConnected(x, {
+          weights: rng.int8Array(units * K, -127, 127), weightShape: [units, K], weightScales: wScale,
+          bias: rng.int32Array(units, -5000, 5000),
+          output: { scale: Math.fround(0.05 * 0.01 * Math.sqrt(K) * 40), zeroPoint: rng.int(-128, 127) },
+          activation: rng.pick(['NONE', 'RELU'] as const),
+        }));
+        checkAgainstReference(def, rng, `dense ${K}->${units}`);
+      }
+    }
+  });
+});

@@ -25,6 +25,11 @@ export interface FullyConnectedState {
   readonly rows: readonly Int8Array[];
   readonly biasFolded: Int32Array;
   readonly rq: Requant;
+  /** The weights [units * inUnits] and 16 views of them shifted by 0..15 (into the package). */
+  readonly w: Int8Array;
+  readonly wv: readonly Int8Array[];
+  /** Bind time: 16 views of the input shifted by 0..15. */
+  xv: Int8Array[];
 }
 
 export const fullyConnected: OpKernel<FullyConnectedState> = {
@@ -50,61 +55,110 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
     const b = bias(graph, op, 2, units, what);
     const rows: Int8Array[] = [];
     const biasFolded = new Int32Array(units);
-    foldRows(filter.data as Int8Array, units, inUnits, b, input.zeroPoint, rows, biasFolded);
+    const w = filter.data as Int8Array;
+    foldRows(w, units, inUnits, b, input.zeroPoint, rows, biasFolded);
+    const wv: Int8Array[] = [];
+    for (let k = 0; k < 16; k++) wv.push(w.subarray(k < w.length ? k : w.length));
     const rq = channelRequant(input.scale, filter, output.scale, units, what);
     const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
     return {
       state: {
         units, inUnits, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
-        rows, biasFolded, rq,
+        rows, biasFolded, rq, w, wv, xv: [],
       },
       work: units * inUnits,
       scratchBytes: 0,
     };
   },
 
+  bind(s: FullyConnectedState, b: OpBinding): void {
+    const x = b.inputs[0];
+    const views: Int8Array[] = [];
+    for (let k = 0; k < 16; k++) {
+      const at = k < x.length ? k : x.length;
+      views.push(new Int8Array(x.buffer, x.byteOffset + at, x.length - at));
+    }
+    s.xv = views;
+  },
+
   eval(s: FullyConnectedState, b: OpBinding): void {
     const x = b.inputs[0];
     const out = b.output;
     const units = s.units, K = s.inUnits, K16 = K & ~15;
-    const tail8 = (K & 8) !== 0;
-    const outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
-    const rows = s.rows, biasFolded = s.biasFolded;
-    const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
-    const tail4 = (K & 4) !== 0;
-    for (let u = 0; u < units; u++) {
-      const w = rows[u];
-      let acc = 0;
-      let i = 0;
-      for (; i < K16; i += 16) {
-        acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3] +
-          w[i + 4] * x[i + 4] + w[i + 5] * x[i + 5] + w[i + 6] * x[i + 6] + w[i + 7] * x[i + 7] +
-          w[i + 8] * x[i + 8] + w[i + 9] * x[i + 9] + w[i + 10] * x[i + 10] + w[i + 11] * x[i + 11] +
-          w[i + 12] * x[i + 12] + w[i + 13] * x[i + 13] + w[i + 14] * x[i + 14] + w[i + 15] * x[i + 15];
+    const w = s.w;
+    const wv = s.wv, xv = s.xv;
+    const W0 = wv[0], W1 = wv[1], W2 = wv[2], W3 = wv[3], W4 = wv[4], W5 = wv[5], W6 = wv[6], W7 = wv[7],
+      W8 = wv[8], W9 = wv[9], W10 = wv[10], W11 = wv[11], W12 = wv[12], W13 = wv[13], W14 = wv[14], W15 = wv[15];
+    const X0 = xv[0], X1 = xv[1], X2 = xv[2], X3 = xv[3], X4 = xv[4], X5 = xv[5], X6 = xv[6], X7 = xv[7],
+      X8 = xv[8], X9 = xv[9], X10 = xv[10], X11 = xv[11], X12 = xv[12], X13 = xv[13], X14 = xv[14], X15 = xv[15];
+    let x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0,
+      x8 = 0, x9 = 0, x10 = 0, x11 = 0, x12 = 0, x13 = 0, x14 = 0, x15 = 0;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, j0 = 0, j1 = 0, j2 = 0, j3 = 0, i = 0, u = 0;
+    // four units at a time: each input chunk of 16 is read once into locals
+    for (; u + 4 <= units; u += 4) {
+      j0 = u * K; j1 = j0 + K; j2 = j1 + K; j3 = j2 + K;
+      a0 = 0; a1 = 0; a2 = 0; a3 = 0;
+      for (i = 0; i < K16; i += 16) {
+        x0 = X0[i]; x1 = X1[i]; x2 = X2[i]; x3 = X3[i]; x4 = X4[i]; x5 = X5[i]; x6 = X6[i]; x7 = X7[i];
+        x8 = X8[i]; x9 = X9[i]; x10 = X10[i]; x11 = X11[i]; x12 = X12[i]; x13 = X13[i]; x14 = X14[i]; x15 = X15[i];
+        a0 += W0[j0] * x0 + W1[j0] * x1 + W2[j0] * x2 + W3[j0] * x3 + W4[j0] * x4 + W5[j0] * x5 + W6[j0] * x6 +
+          W7[j0] * x7 + W8[j0] * x8 + W9[j0] * x9 + W10[j0] * x10 + W11[j0] * x11 + W12[j0] * x12 +
+          W13[j0] * x13 + W14[j0] * x14 + W15[j0] * x15;
+        a1 += W0[j1] * x0 + W1[j1] * x1 + W2[j1] * x2 + W3[j1] * x3 + W4[j1] * x4 + W5[j1] * x5 + W6[j1] * x6 +
+          W7[j1] * x7 + W8[j1] * x8 + W9[j1] * x9 + W10[j1] * x10 + W11[j1] * x11 + W12[j1] * x12 +
+          W13[j1] * x13 + W14[j1] * x14 + W15[j1] * x15;
+        a2 += W0[j2] * x0 + W1[j2] * x1 + W2[j2] * x2 + W3[j2] * x3 + W4[j2] * x4 + W5[j2] * x5 + W6[j2] * x6 +
+          W7[j2] * x7 + W8[j2] * x8 + W9[j2] * x9 + W10[j2] * x10 + W11[j2] * x11 + W12[j2] * x12 +
+          W13[j2] * x13 + W14[j2] * x14 + W15[j2] * x15;
+        a3 += W0[j3] * x0 + W1[j3] * x1 + W2[j3] * x2 + W3[j3] * x3 + W4[j3] * x4 + W5[j3] * x5 + W6[j3] * x6 +
+          W7[j3] * x7 + W8[j3] * x8 + W9[j3] * x9 + W10[j3] * x10 + W11[j3] * x11 + W12[j3] * x12 +
+          W13[j3] * x13 + W14[j3] * x14 + W15[j3] * x15;
+        j0 += 16; j1 += 16; j2 += 16; j3 += 16;
       }
-      if (tail8) {
-        acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3] +
-          w[i + 4] * x[i + 4] + w[i + 5] * x[i + 5] + w[i + 6] * x[i + 6] + w[i + 7] * x[i + 7];
-        i += 8;
+      for (; i < K; i++) {
+        x0 = x[i];
+        a0 += w[j0++] * x0;
+        a1 += w[j1++] * x0;
+        a2 += w[j2++] * x0;
+        a3 += w[j3++] * x0;
       }
-      if (tail4) {
-        acc += w[i] * x[i] + w[i + 1] * x[i + 1] + w[i + 2] * x[i + 2] + w[i + 3] * x[i + 3];
-        i += 4;
+      out[u] = requantize(s, u, a0);
+      out[u + 1] = requantize(s, u + 1, a1);
+      out[u + 2] = requantize(s, u + 2, a2);
+      out[u + 3] = requantize(s, u + 3, a3);
+    }
+    // the remaining units one at a time
+    for (; u < units; u++) {
+      j0 = u * K;
+      a0 = 0;
+      for (i = 0; i < K16; i += 16) {
+        a0 += W0[j0] * X0[i] + W1[j0] * X1[i] + W2[j0] * X2[i] + W3[j0] * X3[i] + W4[j0] * X4[i] + W5[j0] * X5[i] +
+          W6[j0] * X6[i] + W7[j0] * X7[i] + W8[j0] * X8[i] + W9[j0] * X9[i] + W10[j0] * X10[i] + W11[j0] * X11[i] +
+          W12[j0] * X12[i] + W13[j0] * X13[i] + W14[j0] * X14[i] + W15[j0] * X15[i];
+        j0 += 16;
       }
-      for (; i < K; i++) acc += w[i] * x[i];
-      // MultiplyByQuantizedMultiplier, inlined; exact fast path for |a| < 2^21 (fixed-point.ts)
-      let a = (acc + biasFolded[u]) | 0;
-      if (hasLeft) a <<= left[u];
-      let v: number;
-      if (a >= 0) {
-        v = a < 2097152 ? ((((a * mult[u] + 1073741824) / 2147483648) | 0) * inv[u] + 0.5) | 0
-          : requantizeSlow(a, mult[u], inv[u]);
-      } else {
-        v = a > -2097152 ? ((((a * mult[u] - 1073741823) / 2147483648) | 0) * inv[u] - 0.5) | 0
-          : requantizeSlow(a, mult[u], inv[u]);
-      }
-      v += outZp;
-      out[u] = v < actMin ? actMin : v > actMax ? actMax : v;
+      for (; i < K; i++) a0 += w[j0++] * x[i];
+      out[u] = requantize(s, u, a0);
     }
   },
 };
+
+/**
+ * Requantize one unit's exact sum of products (|sum| < 2^53): wrap to int32 with the folded
+ * bias as TFLite does, then MultiplyByQuantizedMultiplier (exact fast path for |a| < 2^21,
+ * fixed-point.ts), zero point and clamp.
+ */
+function requantize(s: FullyConnectedState, u: number, acc: number): number {
+  const rq = s.rq;
+  let a = (acc + s.biasFolded[u]) | 0;
+  if (rq.hasLeft) a <<= rq.left[u];
+  const m = rq.mult[u], f = rq.inv[u];
+  let v: number;
+  if (a >= 0) {
+    v = a < 2097152 ? ((((a * m + 1073741824) / 2147483648) | 0) * f + 0.5) | 0 : requantizeSlow(a, m, f);
+  } else {
+    v = a > -2097152 ? ((((a * m - 1073741823) / 2147483648) | 0) * f - 0.5) | 0 : requantizeSlow(a, m, f);
+  }
+  v += s.outZp;
+  return v < s.actMin ? s.actMin : v > s.actMax ? s.actMax : v;
+}
