@@ -1,5 +1,6 @@
 // The `edgeml` command line: each command parses its arguments and calls a library function.
 import { Command, CommanderError } from 'commander';
+import { registerEval } from './commands/eval';
 import { registerInspect } from './commands/inspect';
 import { registerKeygen } from './commands/keygen';
 import { EXIT, describeFailure } from './errors';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerKeygen(program);
   registerInspect(program);
+  registerEval(program);
   return program;
 }
 
