@@ -18,6 +18,10 @@ export interface RandomEnsembleShape {
   classes: number;        // 0 for regression
   /** Probability that a node above the maximum depth becomes a leaf early. */
   earlyLeaf?: number;
+  /** Classification leaves of several values (soft vote, single tree): the probability that a
+   * leaf is pure (all of one class), as in a fully grown trained forest; the other leaves split
+   * over two or three classes. Default: every leaf has random proportions over all classes. */
+  pureLeaves?: number;
 }
 
 export function randomEnsemble(rng: Random, shape: RandomEnsembleShape): TreeEnsembleDef {
@@ -29,6 +33,7 @@ export function randomEnsemble(rng: Random, shape: RandomEnsembleShape): TreeEns
   const leaf = (): TreeNodeDef => {
     if (ensemble === ENSEMBLE_HARD_VOTE) return { leaf: [rng.int(0, classes - 1)] };
     if (leafType === LEAF_INT32) return { leaf: [rng.int(-40000, 40000)] };
+    if (shape.pureLeaves !== undefined) return { leaf: mostlyPureLeaf(rng, leafWidth, shape.pureLeaves) };
     // Class proportions in Q15 that sum to at most 32767.
     const weights = Array.from({ length: leafWidth }, () => rng.next() ** 3);
     const sum = weights.reduce((a, b) => a + b, 0) || 1;
@@ -51,6 +56,26 @@ export function randomEnsemble(rng: Random, shape: RandomEnsembleShape): TreeEns
     trees,
     base: boosting ? Array.from({ length: scoreCount }, () => rng.int(-5000, 5000)) : undefined,
   };
+}
+
+/** Q15 class proportions of a leaf of a trained forest: pure with probability `pure`, else a
+ * few classes sharing it. */
+function mostlyPureLeaf(rng: Random, classes: number, pure: number): number[] {
+  const leaf = new Array<number>(classes).fill(0);
+  if (rng.next() < pure || classes < 2) {
+    leaf[rng.int(0, classes - 1)] = 32767;
+    return leaf;
+  }
+  const shared = Math.min(classes, rng.int(2, 3));
+  const picked: number[] = [];
+  while (picked.length < shared) {
+    const c = rng.int(0, classes - 1);
+    if (!picked.includes(c)) picked.push(c);
+  }
+  const weights = picked.map(() => 1 + rng.int(0, 9));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  picked.forEach((c, i) => (leaf[c] = Math.floor((weights[i] / sum) * 32767)));
+  return leaf;
 }
 
 export const ENSEMBLES = { single: ENSEMBLE_SINGLE, soft: ENSEMBLE_SOFT_VOTE, hard: ENSEMBLE_HARD_VOTE, boosting: ENSEMBLE_BOOSTING };

@@ -1,5 +1,10 @@
 // Tree ensemble body (model kind 1): parse into typed-array views and prove, once, that
-// every walk stays in bounds and no score can overflow int32.
+// every walk stays in bounds, ends on a leaf, and that no score can overflow int32.
+//
+// Entries (internal nodes and leaves) are parallel arrays {feature, threshold|payload, right}.
+// Entry t < treeCount is the root of tree t; the other entries follow tree by tree in
+// pre-order, so the left child of a non-root node n is n + 1. The loader accepts exactly that
+// canonical pre-order (docs/model-format.md), which is what makes the walk's guarantees hold.
 import { DTYPE_INT16, InputSpec, OutputSpec } from '../engine';
 import { fail } from '../errors';
 import { align4 } from '../package/layout';
@@ -12,28 +17,43 @@ export const ENSEMBLE_BOOSTING = 4;
 export const SPLIT_LT = 0; // go left when x < t
 export const SPLIT_LE = 1; // go left when x <= t
 
+/** Value types (thresholds/payloads, leaf table values). */
 export const LEAF_INT16 = 1;
 export const LEAF_INT32 = 2;
 
-export const TREE_HEADER_BYTES = 16;
-/** Links are int16 while node and leaf indices fit (nodes 1..32767, leaves 0..32768), else int32. */
-export function linkBytes(nodeCount: number, leafCount: number): number {
-  return nodeCount <= 32767 && leafCount <= 32769 ? 2 : 4;
-}
+/** How a leaf's payload is read. */
+export const LEAF_INLINE = 0; // the payload is the value (or, for a hard vote, the class)
+export const LEAF_DENSE = 1;  // the payload is the offset of a row of `width` values
+export const LEAF_SPARSE = 2; // the payload is the offset of a run of (class, value) entries
+
+/** What the walk does with a leaf (the walker family, see walkers.ts). */
+export const KIND_ADD = 0;
+export const KIND_VOTE = 1;
+export const KIND_DENSE = 2;
+export const KIND_SPARSE = 3;
+
+export const TREE_HEADER_BYTES = 20;
+/** Internal nodes on any root-to-leaf path. */
+export const MAX_TREE_DEPTH = 255;
 
 /** Byte offsets of the arrays of a tree body (docs/model-format.md). */
-export function treeBodyLayout(treeCount: number, nodeCount: number, leafCount: number, leafWidth: number, leafType: number, scoreCount: number) {
-  const link = linkBytes(nodeCount, leafCount);
-  const leafValues = leafCount * leafWidth;
-  const roots = TREE_HEADER_BYTES;
-  const outputs = roots + 4 * treeCount;
+export function treeBodyLayout(
+  treeCount: number, entryCount: number, featureCount: number, payloadType: number,
+  encoding: number, tableLength: number, valueType: number, scoreCount: number,
+) {
+  const linkBytes = entryCount <= 0x10000 ? 2 : 4;
+  const featureBytes = featureCount <= 0xff ? 1 : 2;
+  const payloadBytes = payloadType === LEAF_INT16 ? 2 : 4;
+  const valueBytes = valueType === LEAF_INT16 ? 2 : 4;
+  const rootLeft = TREE_HEADER_BYTES;
+  const outputs = align4(rootLeft + linkBytes * treeCount);
   const features = align4(outputs + 2 * treeCount);
-  const thresholds = align4(features + 2 * nodeCount);
-  const left = align4(thresholds + 2 * nodeCount);
-  const right = align4(left + link * nodeCount);
-  const leaves = align4(right + link * nodeCount);
-  const base = align4(leaves + leafValues * (leafType === LEAF_INT16 ? 2 : 4));
-  return { linkBytes: link, roots, outputs, features, thresholds, left, right, leaves, base, end: base + 4 * scoreCount };
+  const thresholds = align4(features + featureBytes * entryCount);
+  const right = align4(thresholds + payloadBytes * entryCount);
+  const classes = align4(right + linkBytes * entryCount);
+  const values = align4(classes + (encoding === LEAF_SPARSE ? 2 * tableLength : 0));
+  const base = align4(values + (encoding === LEAF_INLINE ? 0 : valueBytes * tableLength));
+  return { linkBytes, featureBytes, payloadBytes, valueBytes, rootLeft, outputs, features, thresholds, right, classes, values, base, end: base + 4 * scoreCount };
 }
 
 export interface TreeBody {
@@ -41,105 +61,210 @@ export interface TreeBody {
   readonly split: number;
   readonly treeCount: number;
   readonly featureCount: number;
+  /** Entries: internal nodes plus leaves. */
+  readonly entryCount: number;
+  readonly internalNodeCount: number;
+  /** Leaf entries (a shared row or entry run counts once per leaf that points to it). */
+  readonly leafCount: number;
+  readonly leafEncoding: number;
+  /** Values per dense row (1 for inline leaves, the score count for sparse ones). */
   readonly leafWidth: number;
-  readonly roots: Int32Array;
+  /** KIND_* */
+  readonly kind: number;
+  /** Per tree: the left child of root t (entry t). */
+  readonly rootLeft: Uint16Array | Uint32Array;
   readonly treeOutput: Uint16Array;
-  /** Per internal node: the feature it tests, its threshold, and its two links. */
-  readonly features: Int16Array;
-  readonly thresholds: Int16Array;
-  readonly left: Int16Array | Int32Array;
-  readonly right: Int16Array | Int32Array;
+  /** Per entry: the feature tested; `featureCount` marks a leaf. */
+  readonly features: Uint8Array | Uint16Array;
+  /** Per entry: threshold (internal node) or payload (leaf). */
+  readonly thresholds: Int16Array | Int32Array;
+  /** Per entry: the right child; a leaf links to itself. */
+  readonly right: Uint16Array | Uint32Array;
+  /** Leaf values: the dense rows or the sparse entries' values; for inline leaves, `thresholds`. */
   readonly leaves: Int16Array | Int32Array;
+  /** Sparse entries' classes (~class on a leaf's last entry); empty otherwise. */
+  readonly classes: Int16Array;
   readonly base: Int32Array;
+  /** Most internal nodes on a root-to-leaf path, over all trees. */
+  readonly maxDepth: number;
 }
 
-export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpec): TreeBody {
+/** Leaf depths seen at load, for choosing a walk (not kept). */
+export interface TreeShape {
+  /** weights[d]: sum over leaves at depth d (internal nodes above them) of 2^-d. */
+  readonly weights: Float64Array;
+}
+
+export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpec): { body: TreeBody; shape: TreeShape } {
   if (b.length < TREE_HEADER_BYTES) fail('TRUNCATED', 'tree body header');
   const view = new DataView(b.buffer, b.byteOffset, b.length);
   const ensemble = b[0];
   const split = b[1];
   const treeCount = view.getUint16(2, true);
-  const nodeCount = view.getUint32(4, true);
-  const leafCount = view.getUint32(8, true);
-  const leafType = b[12];
-  const leafWidth = b[13];
+  const entryCount = view.getUint32(4, true);
+  const tableLength = view.getUint32(8, true);
+  const payloadType = b[12];
+  const encoding = b[13];
   const featureCount = view.getUint16(14, true);
+  const valueType = b[16];
+  const width = b[17];
+  const reserved = view.getUint16(18, true);
   const scoreCount = output.scoreCount;
 
   if (ensemble < ENSEMBLE_SINGLE || ensemble > ENSEMBLE_BOOSTING) fail('BAD_BODY', `ensemble type ${ensemble}`);
   if (split !== SPLIT_LT && split !== SPLIT_LE) fail('BAD_BODY', `split comparison ${split}`);
   if (treeCount < 1) fail('BAD_BODY', 'no trees');
   if (ensemble === ENSEMBLE_SINGLE && treeCount !== 1) fail('BAD_BODY', 'a single tree with several trees');
-  if (leafType !== LEAF_INT16 && leafType !== LEAF_INT32) fail('BAD_BODY', `leaf type ${leafType}`);
-  if (leafCount < 1) fail('BAD_BODY', 'no leaves');
-  if (leafWidth < 1 || leafWidth > scoreCount) fail('BAD_BODY', `leaf width ${leafWidth} for ${scoreCount} scores`);
-  if (ensemble === ENSEMBLE_HARD_VOTE && (leafWidth !== 1 || output.classCount < 2)) fail('BAD_BODY', 'hard vote needs classes and one value per leaf');
+  if (entryCount < treeCount) fail('BAD_BODY', `${entryCount} entries for ${treeCount} trees`);
+  if (payloadType !== LEAF_INT16 && payloadType !== LEAF_INT32) fail('BAD_BODY', `threshold type ${payloadType}`);
+  if (reserved !== 0) fail('BAD_BODY', 'reserved header field');
   if (input.dtype !== DTYPE_INT16) fail('BAD_INPUT_SPEC', 'tree ensembles take int16 features');
   if (featureCount !== input.elementCount) fail('BAD_BODY', `${featureCount} features, input has ${input.elementCount}`);
+  let kind: number;
+  if (encoding === LEAF_INLINE) {
+    if (valueType !== 0 || tableLength !== 0 || width !== 1) fail('BAD_BODY', 'inline leaves have no leaf table and width 1');
+    kind = ensemble === ENSEMBLE_HARD_VOTE ? KIND_VOTE : KIND_ADD;
+    if (kind === KIND_VOTE && (output.classCount < 2 || scoreCount !== output.classCount)) fail('BAD_BODY', 'a hard vote needs a score per class');
+  } else if (encoding === LEAF_DENSE || encoding === LEAF_SPARSE) {
+    if (ensemble === ENSEMBLE_HARD_VOTE || ensemble === ENSEMBLE_BOOSTING) fail('BAD_BODY', 'hard votes and boosting have inline leaves');
+    if (valueType !== LEAF_INT16 && valueType !== LEAF_INT32) fail('BAD_BODY', `leaf value type ${valueType}`);
+    if (tableLength < 1) fail('BAD_BODY', 'empty leaf table');
+    if (encoding === LEAF_DENSE) {
+      if (width < 1 || width > scoreCount) fail('BAD_BODY', `leaf width ${width} for ${scoreCount} scores`);
+      if (tableLength % width !== 0) fail('BAD_BODY', `leaf table of ${tableLength} values in rows of ${width}`);
+    } else if (width !== 0) {
+      fail('BAD_BODY', 'sparse leaves have width 0');
+    }
+    kind = encoding === LEAF_DENSE ? KIND_DENSE : KIND_SPARSE;
+  } else {
+    fail('BAD_BODY', `leaf encoding ${encoding}`);
+  }
 
   // Every size is checked against the body before any view is made.
-  if (nodeCount > 0x7fffffff / 16 || leafCount > 0x7fffffff / 16) fail('TRUNCATED', 'tree body counts past any buffer');
-  const at = treeBodyLayout(treeCount, nodeCount, leafCount, leafWidth, leafType, scoreCount);
+  if (entryCount > 0x7fffffff / 16 || tableLength > 0x7fffffff / 16) fail('TRUNCATED', 'tree body counts past any buffer');
+  const at = treeBodyLayout(treeCount, entryCount, featureCount, payloadType, encoding, tableLength, valueType, scoreCount);
   if (at.end > b.length) fail('TRUNCATED', `tree body needs ${at.end} bytes, has ${b.length}`);
   if (at.end !== b.length) fail('BAD_BODY', `tree body has ${b.length - at.end} trailing bytes`);
 
   const buffer = b.buffer as ArrayBuffer;
   const o = b.byteOffset;
-  const Link = at.linkBytes === 2 ? Int16Array : Int32Array;
-  const roots = new Int32Array(buffer, o + at.roots, treeCount);
+  const Link = at.linkBytes === 2 ? Uint16Array : Uint32Array;
+  const rootLeft = new Link(buffer, o + at.rootLeft, treeCount);
   const treeOutput = new Uint16Array(buffer, o + at.outputs, treeCount);
-  const features = new Int16Array(buffer, o + at.features, nodeCount);
-  const thresholds = new Int16Array(buffer, o + at.thresholds, nodeCount);
-  const left = new Link(buffer, o + at.left, nodeCount);
-  const right = new Link(buffer, o + at.right, nodeCount);
-  const leaves = leafType === LEAF_INT16
-    ? new Int16Array(buffer, o + at.leaves, leafCount * leafWidth)
-    : new Int32Array(buffer, o + at.leaves, leafCount * leafWidth);
+  const features = at.featureBytes === 1 ? new Uint8Array(buffer, o + at.features, entryCount) : new Uint16Array(buffer, o + at.features, entryCount);
+  const thresholds = payloadType === LEAF_INT16 ? new Int16Array(buffer, o + at.thresholds, entryCount) : new Int32Array(buffer, o + at.thresholds, entryCount);
+  const right = new Link(buffer, o + at.right, entryCount);
+  const classes = new Int16Array(buffer, o + at.classes, encoding === LEAF_SPARSE ? tableLength : 0);
+  const table = encoding === LEAF_INLINE ? 0 : tableLength;
+  const leaves = encoding === LEAF_INLINE ? thresholds
+    : valueType === LEAF_INT16 ? new Int16Array(buffer, o + at.values, table) : new Int32Array(buffer, o + at.values, table);
   const base = new Int32Array(buffer, o + at.base, scoreCount);
 
-  // Links point strictly forward (so every walk ends) or to an existing leaf.
-  for (let n = 0; n < nodeCount; n++) {
-    const f = features[n];
-    if (f < 0 || f >= featureCount) fail('BAD_TREE', `node ${n} tests feature ${f}`);
-    checkLink(n, left[n], nodeCount, leafCount);
-    checkLink(n, right[n], nodeCount, leafCount);
+  if (kind === KIND_SPARSE) {
+    for (let i = 0; i < tableLength; i++) {
+      const c = classes[i] < 0 ? ~classes[i] : classes[i];
+      if (c >= scoreCount) fail('BAD_TREE', `leaf entry ${i} adds to score ${c}`);
+    }
+    if (classes[tableLength - 1] >= 0) fail('BAD_TREE', 'the last leaf entry does not end a leaf');
   }
   for (let t = 0; t < treeCount; t++) {
-    const r = roots[t];
-    if (r >= 0 ? r >= nodeCount : ~r >= leafCount) fail('BAD_TREE', `tree ${t} has root ${r}`);
-    if (treeOutput[t] + leafWidth > scoreCount) fail('BAD_TREE', `tree ${t} adds to score ${treeOutput[t]}..${treeOutput[t] + leafWidth - 1}`);
+    if (treeOutput[t] >= scoreCount || (kind !== KIND_ADD && treeOutput[t] !== 0)) fail('BAD_TREE', `tree ${t} adds to score ${treeOutput[t]}`);
     if (ensemble !== ENSEMBLE_BOOSTING && treeOutput[t] !== 0) fail('BAD_TREE', `tree ${t} output index must be 0`);
   }
-  if (ensemble === ENSEMBLE_HARD_VOTE) {
-    for (let l = 0; l < leafCount; l++) if (leaves[l] < 0 || leaves[l] >= output.classCount) fail('BAD_TREE', `leaf ${l} votes for class ${leaves[l]}`);
-  }
-  checkNoOverflow(ensemble, treeCount, leafWidth, leaves, treeOutput, base);
-  return { ensemble, split, treeCount, featureCount, leafWidth, roots, treeOutput, features, thresholds, left, right, leaves, base };
-}
 
-function checkLink(n: number, link: number, nodeCount: number, leafCount: number): void {
-  if (link > 0 ? link <= n || link >= nodeCount : -link >= leafCount) {
-    fail('BAD_TREE', `node ${n} links to ${link > 0 ? 'node ' + link : 'leaf ' + -link}${link > 0 && link <= n ? ' (backwards)' : ''}`);
-  }
-}
-
-// Bound every score by base + the sum, over trees, of the largest magnitude any of the tree's
-// leaves could add. The bound uses all leaves (not only those reachable from a tree), which is
-// looser but cheap and keeps int32 arithmetic exact in JavaScript and in C alike.
-function checkNoOverflow(
-  ensemble: number, treeCount: number, width: number, leaves: Int16Array | Int32Array,
-  treeOutput: Uint16Array, base: Int32Array,
-): void {
-  const leafCount = leaves.length / width;
-  const largest = new Float64Array(width);
-  for (let l = 0; l < leafCount; l++) {
-    for (let k = 0; k < width; k++) largest[k] = Math.max(largest[k], Math.abs(leaves[l * width + k]));
-  }
-  const bound = new Float64Array(base.length);
-  for (let i = 0; i < base.length; i++) bound[i] = Math.abs(base[i]);
+  // Each tree's entries, in one pass over them in canonical pre-order. The stack holds the
+  // ancestors of the entry being read (so its depth is the stack height) and whether their
+  // left subtree is done. Every entry is read once: O(entries) time, O(MAX_TREE_DEPTH) memory.
+  const leafMark = featureCount;
+  const stack = new Uint32Array(MAX_TREE_DEPTH);
+  const onRight = new Uint8Array(MAX_TREE_DEPTH);
+  const weights = new Float64Array(MAX_TREE_DEPTH + 1);
+  const bound = new Float64Array(scoreCount); // |base| + the most each tree can add
+  for (let i = 0; i < scoreCount; i++) bound[i] = Math.abs(base[i]);
+  let next = treeCount; // where the next tree's block starts
+  let internal = 0;
+  let leafCount = 0;
+  let maxDepth = 0;
   for (let t = 0; t < treeCount; t++) {
-    if (ensemble === ENSEMBLE_HARD_VOTE) { for (let i = 0; i < bound.length; i++) bound[i] += 1; continue; }
-    for (let k = 0; k < width; k++) bound[treeOutput[t] + k] += largest[k];
+    let largest = 0;
+    let sp = 0;
+    let n = t;
+    if (features[t] < leafMark) {
+      if (rootLeft[t] !== next) fail('BAD_TREE', `root ${t} has left child ${rootLeft[t]}, its tree starts at ${next}`);
+      internal++;
+      stack[0] = t;
+      onRight[0] = 0;
+      sp = 1;
+      n = next;
+    } else if (rootLeft[t] !== t) {
+      fail('BAD_TREE', `leaf root ${t} has left link ${rootLeft[t]}`);
+    }
+    for (;;) {
+      if (n >= entryCount) fail('BAD_TREE', `tree ${t} runs past the last entry`);
+      const feature = features[n];
+      if (feature < leafMark) {
+        if (sp >= MAX_TREE_DEPTH) fail('TOO_LARGE', `tree ${t} is deeper than ${MAX_TREE_DEPTH}`);
+        internal++;
+        stack[sp] = n++;
+        onRight[sp++] = 0;
+        continue;
+      }
+      if (feature !== leafMark) fail('BAD_TREE', `entry ${n} tests feature ${feature}`);
+      if (right[n] !== n) fail('BAD_TREE', `leaf ${n} does not link to itself`);
+      const p = thresholds[n];
+      if (kind === KIND_VOTE ? p < 0 || p >= scoreCount
+        : kind === KIND_DENSE ? p < 0 || p > tableLength - width
+          : kind === KIND_SPARSE ? p < 0 || p >= tableLength : false) {
+        fail('BAD_TREE', `leaf ${n} has payload ${p}`);
+      }
+      if (Math.abs(p) > largest) largest = Math.abs(p);
+      weights[sp] += 2 ** -sp;
+      if (sp > maxDepth) maxDepth = sp;
+      leafCount++;
+      if (n === t) break; // a tree that is one leaf
+      n++;
+      // The subtree that ended is the left subtree of the nearest ancestor still on its left
+      // side: its right subtree starts at n. Ancestors already on their right side are done.
+      while (sp > 0 && onRight[sp - 1] === 1) sp--;
+      if (sp === 0) break;
+      const parent = stack[sp - 1];
+      if (right[parent] !== n) fail('BAD_TREE', `node ${parent} has right child ${right[parent]}, expected ${n}`);
+      onRight[sp - 1] = 1;
+    }
+    if (n !== t) next = n;
+    bound[treeOutput[t]] += kind === KIND_ADD ? largest : 0;
+  }
+  if (next !== entryCount) fail('BAD_TREE', `${entryCount - next} entries belong to no tree`);
+  checkNoOverflow(kind, treeCount, width, leaves, classes, bound);
+
+  const body: TreeBody = {
+    ensemble, split, treeCount, featureCount, entryCount, internalNodeCount: internal, leafCount,
+    leafEncoding: encoding, leafWidth: kind === KIND_SPARSE ? scoreCount : width, kind,
+    rootLeft, treeOutput, features, thresholds, right, leaves, classes, base, maxDepth,
+  };
+  return { body, shape: { weights } };
+}
+
+// Bounds every score by |base| + the most any tree can add to it. Additive leaves use each
+// tree's largest payload (found above); votes add at most 1 per tree; dense rows and sparse
+// entries use the largest value of a score over the whole table, for every tree (looser, but
+// cheap). This keeps int32 arithmetic exact in JavaScript and in C alike.
+function checkNoOverflow(
+  kind: number, treeCount: number, width: number, values: Int16Array | Int32Array, classes: Int16Array, bound: Float64Array,
+): void {
+  if (kind === KIND_VOTE) {
+    for (let i = 0; i < bound.length; i++) bound[i] += treeCount;
+  } else if (kind === KIND_DENSE) {
+    const largest = new Float64Array(width);
+    for (let i = 0; i < values.length; i++) largest[i % width] = Math.max(largest[i % width], Math.abs(values[i]));
+    for (let k = 0; k < width; k++) bound[k] += treeCount * largest[k];
+  } else if (kind === KIND_SPARSE) {
+    const largest = new Float64Array(bound.length);
+    for (let i = 0; i < values.length; i++) {
+      const c = classes[i] < 0 ? ~classes[i] : classes[i];
+      largest[c] = Math.max(largest[c], Math.abs(values[i]));
+    }
+    for (let k = 0; k < bound.length; k++) bound[k] += treeCount * largest[k];
   }
   for (let i = 0; i < bound.length; i++) {
     if (bound[i] > 0x7fffffff) fail('OVERFLOW', `score ${i} could reach ${bound[i]}, beyond int32`);

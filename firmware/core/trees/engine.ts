@@ -1,115 +1,110 @@
 // Tree ensemble evaluation: walk each tree over int16 features, accumulate int32 scores.
-// Everything the walk touches was range-checked by parseTreeBody, so the loop has no checks.
+// Everything the walk touches was range-checked by parseTreeBody, so the walks have no checks.
 //
-// XS is an interpreter and counts every bytecode, so the walk is shaped for it: links are
-// absolute node indices (no index arithmetic), and the first `minDepth[t]` steps of tree t,
-// which cannot reach a leaf, run unrolled without the leaf test (the switch falls through
-// on purpose: entering at case k runs k steps).
+// XS is an interpreter that meters every bytecode, so the walk is shaped for it (walkers.ts):
+// a step is one expression, `n = x[f[n]] < th[n] ? n + 1 : r[n]`, with no leaf test. Leaves
+// loop on themselves, so a walk may take a fixed number of steps: exactly the model's depth
+// when it is small, else chunks of steps between leaf tests. Which walk runs is chosen once,
+// here, from the leaf depths the loader saw.
 import { Engine, InputSpec, OutputSpec } from '../engine';
-import { ENSEMBLE_HARD_VOTE, SPLIT_LT, TreeBody, parseTreeBody } from './body';
+import { KIND_ADD, MAX_TREE_DEPTH, TreeBody, TreeShape, parseTreeBody } from './body';
+import { WalkState } from './walk-state';
+import { CHUNK, MAX_EXACT_DEPTH, WALKERS, Walker } from './walkers';
 
-export class TreeEngine implements Engine {
+// Rough XS computrons, for choosing a walk: a step that moves, a step that stays on a leaf
+// (reading past the input is a little dearer), and a leaf test of the chunked walk.
+const STEP = 21;
+const STAY = 25;
+const TEST = 10;
+
+export class TreeEngine implements Engine, WalkState {
   readonly input: Int16Array;
   readonly scores: Int32Array;
   readonly arenaBytes: number;
   readonly body: TreeBody;
-  /** Internal nodes on the shortest root-to-leaf path of each tree, at most 255. */
-  readonly minDepth: Uint8Array;
+  // WalkState
+  readonly x: Int16Array;
+  readonly f: Uint8Array | Uint16Array;
+  readonly th: Int16Array | Int32Array;
+  readonly r: Uint16Array | Uint32Array;
+  readonly rl: Uint16Array | Uint32Array;
+  readonly leaf: number;
+  readonly trees: number;
+  readonly runs: Uint16Array;
+  readonly runStart: Uint32Array;
+  readonly width: number;
+  readonly values: Int16Array | Int32Array;
+  readonly classes: Int16Array;
+  #steps = 0;
+  #walk: Walker;
 
   constructor(bytes: Uint8Array, input: InputSpec, output: OutputSpec) {
-    this.body = parseTreeBody(bytes, input, output);
+    const { body, shape } = parseTreeBody(bytes, input, output);
+    this.body = body;
     this.input = new Int16Array(input.elementCount);
     this.scores = new Int32Array(output.scoreCount);
-    this.minDepth = shortestPaths(this.body);
-    this.arenaBytes = this.input.byteLength + this.scores.byteLength + this.minDepth.byteLength;
+    this.x = this.input;
+    this.f = body.features;
+    this.th = body.thresholds;
+    this.r = body.right;
+    this.rl = body.rootLeft;
+    this.leaf = body.featureCount;
+    this.trees = body.treeCount;
+    this.width = body.leafWidth;
+    this.values = body.leaves;
+    this.classes = body.classes;
+    // Runs of trees adding to the same score (the serializer sorts boosting trees by class).
+    let runCount = body.kind === KIND_ADD ? 1 : 0;
+    const out = body.treeOutput;
+    if (runCount) for (let t = 1; t < out.length; t++) if (out[t] !== out[t - 1]) runCount++;
+    this.runs = new Uint16Array(runCount);
+    this.runStart = new Uint32Array(runCount + 1);
+    for (let t = 0, i = 0; runCount && t < out.length; t++) {
+      if (t > 0 && out[t] !== out[t - 1]) this.runStart[++i] = t;
+      this.runs[i] = out[t];
+    }
+    this.runStart[runCount] = out.length;
+    this.#walk = WALKERS[body.kind][body.split][MAX_EXACT_DEPTH];
+    this.useSteps(chooseSteps(body.maxDepth, shape));
+    this.arenaBytes = this.input.byteLength + this.scores.byteLength + this.runs.byteLength + this.runStart.byteLength;
+  }
+
+  /** Steps of each walk, or 0 for chunks with leaf tests. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** Walks every tree in exactly `steps` steps (at least the depth of the model, at most
+   * MAX_EXACT_DEPTH), or 0: chunks of steps between leaf tests. For tests and benchmarks;
+   * the engine picks the cheaper walk at load. */
+  useSteps(steps: number): void {
+    if (steps !== 0 && (!Number.isInteger(steps) || steps < Math.max(1, this.body.maxDepth) || steps > MAX_EXACT_DEPTH)) {
+      throw new RangeError(`${steps} steps for trees of depth ${this.body.maxDepth}`);
+    }
+    this.#steps = steps;
+    this.#walk = WALKERS[this.body.kind][this.body.split][steps === 0 ? MAX_EXACT_DEPTH : steps - 1];
   }
 
   run(): void {
     this.scores.set(this.body.base);
-    if (this.body.split === SPLIT_LT) this.#runLess();
-    else this.#runLessOrEqual();
-  }
-
-  // The two runs differ only in `<` versus `<=`. They are written out twice, with the
-  // per-tree bookkeeping inlined, because in XS every bytecode of this loop is paid per node
-  // or per tree; a shared helper or a comparison flag would cost more than the whole walk.
-  #runLess(): void {
-    const { roots, treeOutput: outputs, leaves, leafWidth: width, treeCount, features: f, thresholds: th, left: l, right: r } = this.body;
-    const x = this.input;
-    const scores = this.scores;
-    const depth = this.minDepth;
-    const hardVote = this.body.ensemble === ENSEMBLE_HARD_VOTE;
-    for (let t = 0; t < treeCount; t++) {
-      let n = roots[t];
-      if (n >= 0) {
-        switch (depth[t]) {
-          default: n = x[f[n]] < th[n] ? l[n] : r[n];
-          case 7: n = x[f[n]] < th[n] ? l[n] : r[n];
-          case 6: n = x[f[n]] < th[n] ? l[n] : r[n];
-          case 5: n = x[f[n]] < th[n] ? l[n] : r[n];
-          case 4: n = x[f[n]] < th[n] ? l[n] : r[n];
-          case 3: n = x[f[n]] < th[n] ? l[n] : r[n];
-          case 2: n = x[f[n]] < th[n] ? l[n] : r[n];
-          case 1: n = x[f[n]] < th[n] ? l[n] : r[n];
-        }
-        while (n > 0) n = x[f[n]] < th[n] ? l[n] : r[n];
-        n = -n;
-      } else {
-        n = ~n;
-      }
-      if (width === 1) {
-        if (hardVote) scores[leaves[n]]++;
-        else scores[outputs[t]] += leaves[n];
-      } else {
-        for (let k = 0, from = n * width; k < width; k++) scores[k] += leaves[from + k];
-      }
-    }
-  }
-
-  #runLessOrEqual(): void {
-    const { roots, treeOutput: outputs, leaves, leafWidth: width, treeCount, features: f, thresholds: th, left: l, right: r } = this.body;
-    const x = this.input;
-    const scores = this.scores;
-    const depth = this.minDepth;
-    const hardVote = this.body.ensemble === ENSEMBLE_HARD_VOTE;
-    for (let t = 0; t < treeCount; t++) {
-      let n = roots[t];
-      if (n >= 0) {
-        switch (depth[t]) {
-          default: n = x[f[n]] <= th[n] ? l[n] : r[n];
-          case 7: n = x[f[n]] <= th[n] ? l[n] : r[n];
-          case 6: n = x[f[n]] <= th[n] ? l[n] : r[n];
-          case 5: n = x[f[n]] <= th[n] ? l[n] : r[n];
-          case 4: n = x[f[n]] <= th[n] ? l[n] : r[n];
-          case 3: n = x[f[n]] <= th[n] ? l[n] : r[n];
-          case 2: n = x[f[n]] <= th[n] ? l[n] : r[n];
-          case 1: n = x[f[n]] <= th[n] ? l[n] : r[n];
-        }
-        while (n > 0) n = x[f[n]] <= th[n] ? l[n] : r[n];
-        n = -n;
-      } else {
-        n = ~n;
-      }
-      if (width === 1) {
-        if (hardVote) scores[leaves[n]]++;
-        else scores[outputs[t]] += leaves[n];
-      } else {
-        for (let k = 0, from = n * width; k < width; k++) scores[k] += leaves[from + k];
-      }
-    }
+    this.#walk(this);
   }
 }
 
-/** Shortest path (in internal nodes) from each root; links point forward, so one backward pass. */
-function shortestPaths(body: TreeBody): Uint8Array {
-  const { left, right, roots } = body;
-  const depth = new Uint8Array(left.length);
-  for (let n = left.length - 1; n >= 0; n--) {
-    const l = left[n] > 0 ? depth[left[n]] : 0;
-    const r = right[n] > 0 ? depth[right[n]] : 0;
-    depth[n] = Math.min(255, 1 + Math.min(l, r));
+/** Exact walks of `maxDepth` steps, unless chunks with leaf tests cost less on these trees. */
+function chooseSteps(maxDepth: number, shape: TreeShape): number {
+  const depth = Math.max(1, maxDepth);
+  if (depth > MAX_EXACT_DEPTH) return 0;
+  let exact = 0;
+  let chunked = 0;
+  // A leaf at depth d is reached with weight 2^-d (splits taken as even).
+  for (let d = 0; d <= Math.min(maxDepth, MAX_TREE_DEPTH); d++) {
+    const w = shape.weights[d];
+    if (w === 0) continue;
+    exact += w * (d * STEP + (depth - d) * STAY);
+    const chunks = d <= 1 ? 0 : Math.ceil((d - 1) / CHUNK);
+    const taken = 1 + chunks * CHUNK;
+    chunked += w * (Math.min(d, taken) * STEP + Math.max(0, taken - d) * STAY + (chunks + 1) * TEST);
   }
-  const out = new Uint8Array(roots.length);
-  for (let t = 0; t < roots.length; t++) out[t] = roots[t] >= 0 ? depth[roots[t]] : 0;
-  return out;
+  return exact <= chunked ? depth : 0;
 }
