@@ -9,6 +9,8 @@ import { parseGraphBody } from '../../firmware/core/graph/format';
 import { conv2d } from '../../firmware/core/graph/ops/conv2d';
 import { FAST_ACC_MAX, channelRequant, fastRequant } from '../../firmware/core/graph/ops/common';
 import type { ConvState } from '../../firmware/core/graph/ops/conv2d';
+import { depthwiseConv2d } from '../../firmware/core/graph/ops/depthwise-conv2d';
+import type { DepthwiseState } from '../../firmware/core/graph/ops/depthwise-conv2d';
 import { Prng } from './prng';
 import { refMbqm, refQuantizeMultiplier, referenceOutput } from './reference';
 import { FULL, engineFor, firstDifference, runEngine } from './helpers';
@@ -29,6 +31,11 @@ function checkAgainstReference(def: GraphDef, rng: Prng, label: string): void {
     const diff = firstDifference(runEngine(engine, inputs[k]), referenceOutput(def, inputs[k]));
     if (diff !== null) throw new Error(`${label} input ${k}: ${diff}`);
   }
+}
+
+function depthwiseState(def: GraphDef, op = 0): DepthwiseState {
+  const graph = parseGraphBody(encodeGraphBody(def));
+  return depthwiseConv2d.prepare(graph.ops[op], graph).state;
 }
 
 function convState(def: GraphDef, op = 0): ConvState {
@@ -229,6 +236,57 @@ describe('FULLY_CONNECTED unit groups and input chunks', () => {
           activation: rng.pick(['NONE', 'RELU'] as const),
         }));
         checkAgainstReference(def, rng, `dense ${K}->${units}`);
+      }
+    }
+  });
+});
+
+/** A depthwise layer [1, kH, kW, C * mult] in the fast kernel's exact range (usually). */
+function qualifyingDepthwise(rng: Prng, qIn: QuantParams, C: number, mult: number, kH: number, kW: number, opts: SmallOpts = {}): ConvLayer {
+  const outC = C * mult;
+  const l = qualifyingConv(rng, qIn, outC, kH, kW, 1, opts);
+  return { ...l, weightShape: [1, kH, kW, outC] };
+}
+
+describe('DEPTHWISE_CONV_2D fast kernel (<= 25 taps)', () => {
+  it('matches the reference over random shapes, multipliers, paddings and strides, and is chosen', () => {
+    const rng = new Prng(7201);
+    let fast = 0;
+    for (let i = 0; i < CASES; i++) {
+      const oneD = rng.bool(0.25);
+      const kH = oneD ? 1 : rng.int(1, 5);
+      const kW = oneD ? rng.int(1, 25) : rng.int(1, 5);
+      const H = oneD ? 1 : rng.int(1, 9);
+      const W = rng.int(1, oneD ? 40 : 9);
+      const sh = rng.int(1, 3), sw = rng.int(1, 3);
+      const padding: PaddingName = rng.bool() ? 'SAME' : 'VALID';
+      if (outSize(padding, H, kH, sh) < 1 || outSize(padding, W, kW, sw) < 1) continue;
+      const C = rng.int(1, 6);
+      const mult = rng.pick([1, 1, 1, 2, 3]);
+      const qIn = { scale: Math.fround(rng.logUniform(1e-3, 0.1)), zeroPoint: rng.bool(0.3) ? rng.pick([-128, 127]) : rng.int(-128, 127) };
+      const b = new GraphBuilder();
+      const x = b.input([1, H, W, C], qIn);
+      const def = b.build(b.depthwiseConv2d(x, qualifyingDepthwise(rng, qIn, C, mult, kH, kW, { extremeShift: rng.bool(0.2), bigBias: rng.bool(0.1) }), mult, { stride: [sh, sw], padding }));
+      const st = depthwiseState(def);
+      if (st.fast !== null) {
+        fast++;
+        expect(st.fast.slots).toBe(kH * kW <= 9 ? 9 : 25);
+      }
+      checkAgainstReference(def, rng, `depthwise case ${i} (${st.fast ? `slots ${st.fast.slots}` : 'general'})`);
+    }
+    expect(fast).toBeGreaterThan(CASES * 0.6);
+  });
+
+  it('is chosen up to 25 taps and not beyond', () => {
+    const rng = new Prng(7202);
+    for (const [kH, kW, expected] of [[3, 3, 9], [1, 9, 9], [1, 10, 25], [5, 5, 25], [1, 25, 25], [1, 26, 0], [2, 13, 0], [6, 5, 0], [1, 1, 9]] as const) {
+      for (const padding of ['SAME', 'VALID'] as const) {
+        const b = new GraphBuilder();
+        const qIn = { scale: 0.05, zeroPoint: rng.int(-128, 127) };
+        const x = b.input([1, kH + 2, kW + 3, 3], qIn);
+        const def = b.build(b.depthwiseConv2d(x, qualifyingDepthwise(rng, qIn, 3, 2, kH, kW), 2, { padding }));
+        expect(depthwiseState(def).fast?.slots ?? 0).toBe(expected);
+        checkAgainstReference(def, rng, `depthwise ${kH}x${kW} ${padding}`);
       }
     }
   });

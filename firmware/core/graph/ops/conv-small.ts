@@ -23,6 +23,8 @@
 import type { OpBinding } from '../kernel';
 import { accumulatorRange, fastRequant } from './common';
 import type { Requant } from './common';
+import { fillSource, shiftedView, sourceView, windowSource } from './window-source';
+import type { WindowGeometry, WindowSource } from './window-source';
 
 export const SMALL_K_MAX = 16;
 const T32 = 4294967296;
@@ -39,29 +41,18 @@ export interface SmallConvState {
   /** Clamp bounds relative to the output zero point; zero point; whether the lower bound is 0. */
   readonly lo: number; readonly hi: number; readonly zp: number;
   readonly signFree: boolean;
-  /** Window origin step along x, row length in origin units, skip to the next row of origins. */
-  readonly stepX: number; readonly rowLen: number; readonly rowSkip: number;
-  /** Tap offsets inside the window in the source image (padded or input), per slot. */
+  /** Where the windows are read (input or padded copy), origin steps. */
+  readonly src: WindowSource;
+  /** Tap offsets inside the window in the source image, per slot. */
   readonly offsets: Int32Array;
-  /** Padded source image: dims, where the input goes, how much of each input row is used. */
-  readonly padded: boolean;
-  readonly padBytes: number;
-  readonly padRowBytes: number; readonly padT: number; readonly padL: number;
-  readonly inRowBytes: number; readonly copyRows: number; readonly copyBytes: number;
-  readonly inC: number;
-  readonly inZp: number;
   /** Bind time: tap views (one per slot), output view and output view shifted by one. */
   taps: Int8Array[];
   out1: Int8Array;
 }
 
-export interface SmallConvGeometry {
-  readonly inH: number; readonly inW: number; readonly inC: number;
-  readonly outH: number; readonly outW: number; readonly outC: number;
-  readonly kH: number; readonly kW: number;
-  readonly strideH: number; readonly strideW: number;
-  readonly padT: number; readonly padL: number;
-  readonly inZp: number; readonly outZp: number;
+export interface SmallConvGeometry extends WindowGeometry {
+  readonly outC: number;
+  readonly outZp: number;
   readonly actMin: number; readonly actMax: number;
 }
 
@@ -96,66 +87,32 @@ export function prepareSmallConv(g: SmallConvGeometry, w: Int8Array, bias: Int32
     pb[p] = (bias[c] - g.inZp * sc) + (bias[d] - g.inZp * sd) * T32;
   }
 
-  // source image: the input itself, or a padded copy when a window leaves the input
-  const needH = (g.outH - 1) * g.strideH + g.kH;
-  const needW = (g.outW - 1) * g.strideW + g.kW;
-  const padded = g.padT > 0 || g.padL > 0 || needH > g.inH || needW > g.inW;
-  const srcW = padded ? needW : g.inW;
+  const src = windowSource(g);
   const C = g.inC;
   const offsets = new Int32Array(slots);
   for (let ky = 0, t = 0; ky < g.kH; ky++) {
     for (let kx = 0; kx < g.kW; kx++) {
-      for (let c = 0; c < C; c++, t++) offsets[t] = (ky * srcW + kx) * C + c;
+      for (let c = 0; c < C; c++, t++) offsets[t] = (ky * src.srcW + kx) * C + c;
     }
   }
-  const stepX = g.strideW * C;
-  const rowLen = g.outW * stepX;
   const lo = g.actMin - g.outZp;
   return {
     slots, outH: g.outH, outW: g.outW, outC, pw, pb, M: fr.M, P: fr.P, N: fr.N, F: fr.F,
-    lo, hi: g.actMax - g.outZp, zp: g.outZp, signFree: lo === 0,
-    stepX, rowLen, rowSkip: g.strideH * srcW * C - rowLen, offsets,
-    padded,
-    padBytes: padded ? needH * needW * C : 0,
-    padRowBytes: needW * C, padT: g.padT, padL: g.padL,
-    inRowBytes: g.inW * C,
-    copyRows: Math.min(g.inH, needH - g.padT),
-    copyBytes: Math.min(g.inW, needW - g.padL) * C,
-    inC: C, inZp: g.inZp,
+    lo, hi: g.actMax - g.outZp, zp: g.outZp, signFree: lo === 0, src, offsets,
     taps: [], out1: EMPTY8,
   };
 }
 
 export function bindSmallConv(s: SmallConvState, b: OpBinding): void {
-  const x = b.inputs[0];
-  const src = s.padded ? b.scratch : x;
-  const buf = src.buffer;
+  const src = sourceView(s.src, b);
   const taps: Int8Array[] = [];
-  for (let t = 0; t < s.slots; t++) {
-    const off = s.offsets[t];
-    taps.push(new Int8Array(buf, src.byteOffset + off, src.length - off));
-  }
+  for (let t = 0; t < s.slots; t++) taps.push(shiftedView(src, s.offsets[t]));
   s.taps = taps;
-  s.out1 = new Int8Array(b.output.buffer, b.output.byteOffset + 1, b.output.length - 1);
-}
-
-/** Copy the input into the padded image (scratch), the border filled with the input zero point. */
-function pad(s: SmallConvState, b: OpBinding): void {
-  const arena = b.arena;
-  const dst = b.scratch.byteOffset - arena.byteOffset;
-  arena.fill(s.inZp, dst, dst + s.padBytes);
-  const rowBytes = s.padRowBytes, inRow = s.inRowBytes, n = s.copyBytes;
-  let d = dst + s.padT * rowBytes + s.padL * s.inC;
-  let src = b.inputs[0].byteOffset - arena.byteOffset;
-  for (let r = s.copyRows; r > 0; r--) {
-    arena.copyWithin(d, src, src + n);
-    d += rowBytes;
-    src += inRow;
-  }
+  s.out1 = shiftedView(b.output, 1);
 }
 
 export function evalSmallConv(s: SmallConvState, b: OpBinding): void {
-  if (s.padded) pad(s, b);
+  fillSource(s.src, b);
   if (s.slots === 9) conv9(s, b.output);
   else if (s.slots === 16) conv16(s, b.output);
   else conv4(s, b.output);
@@ -170,7 +127,7 @@ function conv9(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7], x8 = v[8];
   const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F;
-  const outC = s.outC, outH = s.outH, rowLen = s.rowLen, stepX = s.stepX, rowSkip = s.rowSkip;
+  const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
   let acc = 0, a = 0, t = 0, i = 0, o = 0, end = 0;
@@ -209,7 +166,7 @@ function conv16(s: SmallConvState, out: Int8Array): void {
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7],
     x8 = v[8], x9 = v[9], x10 = v[10], x11 = v[11], x12 = v[12], x13 = v[13], x14 = v[14], x15 = v[15];
   const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F;
-  const outC = s.outC, outH = s.outH, rowLen = s.rowLen, stepX = s.stepX, rowSkip = s.rowSkip;
+  const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
   let acc = 0, a = 0, t = 0, i = 0, o = 0, end = 0;
@@ -249,7 +206,7 @@ function conv4(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3];
   const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F;
-  const outC = s.outC, outH = s.outH, rowLen = s.rowLen, stepX = s.stepX, rowSkip = s.rowSkip;
+  const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
   let acc = 0, a = 0, t = 0, i = 0, o = 0, end = 0;

@@ -19,6 +19,8 @@ import type { Requant } from './common';
 import { requantizeSlow } from '../fixed-point';
 import { im2col } from './im2col';
 import { fail } from '../../errors';
+import { bindDepthwiseFast, evalDepthwiseFast, prepareDepthwiseFast } from './depthwise-fast';
+import type { DepthwiseFastState } from './depthwise-fast';
 
 export interface DepthwiseState {
   readonly inH: number; readonly inW: number; readonly inC: number;
@@ -31,6 +33,8 @@ export interface DepthwiseState {
   readonly filter: Int8Array;
   readonly biasFolded: Int32Array;
   readonly rq: Requant;
+  /** The fast kernel's state when prepare chose it (depthwise-fast.ts), else null. */
+  readonly fast: DepthwiseFastState | null;
 }
 
 export const depthwiseConv2d: OpKernel<DepthwiseState> = {
@@ -74,19 +78,28 @@ export const depthwiseConv2d: OpKernel<DepthwiseState> = {
     }
     const rq = channelRequant(input.scale, filter, output.scale, outC, what);
     const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+    const geometry = {
+      inH, inW, inC, outH, outW, outC, kH, kW, mult,
+      strideH: op.strideH, strideW: op.strideW, padT, padL,
+      inZp: zp, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+    };
+    const fast = prepareDepthwiseFast(geometry, w, b, rq);
     return {
-      state: {
-        inH, inW, inC, outH, outW, outC, kH, kW, mult,
-        strideH: op.strideH, strideW: op.strideW, padT, padL,
-        inZp: zp, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
-        filter: w, biasFolded, rq,
-      },
+      state: { ...geometry, filter: w, biasFolded, rq, fast },
       work: outH * outW * outC * taps,
-      scratchBytes: taps * inC,
+      scratchBytes: fast !== null ? fast.src.padBytes : taps * inC,
     };
   },
 
+  bind(s: DepthwiseState, b: OpBinding): void {
+    if (s.fast !== null) bindDepthwiseFast(s.fast, b);
+  },
+
   eval(s: DepthwiseState, b: OpBinding): void {
+    if (s.fast !== null) {
+      evalDepthwiseFast(s.fast, b);
+      return;
+    }
     const arena = b.arena;
     const out = b.output;
     const col = b.scratch;
