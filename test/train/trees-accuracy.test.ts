@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCsv } from '../../host/data/csv';
+import { GradientBoostingModel } from '../../host/train/trees/boosting';
 import { DecisionTreeClassifier } from '../../host/train/trees/cart';
 import { Trainer, holdoutAccuracy } from '../../host/train/trees/evaluate';
 import { RandomForestClassifier } from '../../host/train/trees/forest';
@@ -32,6 +33,7 @@ const CONFIGS: { column: string; train: Trainer; quick: string[] }[] = [
   { column: 'DecisionTree depth 8', train: (X, y, k) => DecisionTreeClassifier.fit(X, y, { classCount: k, maxDepth: 8 }), quick: [] },
   { column: 'RandomForest 100 trees', train: (X, y, k) => RandomForestClassifier.fit(X, y, { classCount: k, trees: 100 }), quick: ['iris'] },
   { column: 'RandomForest 10 trees depth 8', train: (X, y, k) => RandomForestClassifier.fit(X, y, { classCount: k, trees: 10, maxDepth: 8 }), quick: ['digits'] },
+  { column: 'GradientBoosting 100', train: (X, y, k) => GradientBoostingModel.fitClassifier(X, y, { classCount: k, rounds: 100 }), quick: ['iris'] },
 ];
 
 describe('accuracy against the scikit-learn reference (datasets/README.md)', () => {
