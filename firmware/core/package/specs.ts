@@ -7,10 +7,6 @@ import { decodeUtf8 } from '../utf8';
 
 export const MAX_ELEMENTS = 65535;
 
-export function dtypeRange(dtype: number): [number, number] {
-  return dtype === DTYPE_INT8 ? [-128, 127] : [-32768, 32767];
-}
-
 export function parseInputSpec(s: Uint8Array): InputSpec {
   if (s.length < 16) fail('BAD_INPUT_SPEC', 'INPUT section too short');
   const view = new DataView(s.buffer, s.byteOffset, s.length);
@@ -36,11 +32,12 @@ export function parseInputSpec(s: Uint8Array): InputSpec {
   if (s.length !== 16 + 8 * quantCount) fail('BAD_INPUT_SPEC', `INPUT section length ${s.length}, expected ${16 + 8 * quantCount}`);
   const scales = new Float32Array(s.buffer, s.byteOffset + 16, quantCount);
   const zeroPoints = new Int32Array(s.buffer, s.byteOffset + 16 + 4 * quantCount, quantCount);
-  const [lo, hi] = dtypeRange(dtype);
   for (let i = 0; i < quantCount; i++) {
     const scale = scales[i];
     if (!(scale > 0) || scale === Infinity) fail('BAD_QUANT', `input scale ${i} is ${scale}`);
-    if (zeroPoints[i] < lo || zeroPoints[i] > hi) fail('BAD_QUANT', `input zero point ${i} is ${zeroPoints[i]}`);
+    // An int16 feature's affine map may be offset anywhere (a feature far from 0); an int8 tensor's
+    // zero point is a value of the type, as TFLite requires.
+    if (dtype === DTYPE_INT8 && (zeroPoints[i] < -128 || zeroPoints[i] > 127)) fail('BAD_QUANT', `input zero point ${i} is ${zeroPoints[i]}`);
   }
   return { dtype, dims, elementCount, scales, zeroPoints };
 }
