@@ -1,6 +1,7 @@
 // The `edgeml` command line: each command parses its arguments and calls a library function.
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval';
+import { registerImport } from './commands/import';
 import { registerInspect } from './commands/inspect';
 import { registerKeygen } from './commands/keygen';
 import { EXIT, describeFailure } from './errors';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerKeygen(program);
   registerInspect(program);
   registerEval(program);
+  registerImport(program);
   return program;
 }
 
