@@ -190,6 +190,7 @@ describe('registry', () => {
     const counting: OpKernel<unknown> = {
       name: 'CONV_2D (counting)',
       prepare: (op, graph) => base.prepare(op, graph),
+      bind: (state, binding) => base.bind?.(state, binding),
       eval: (state, binding) => {
         calls++;
         base.eval(state, binding);

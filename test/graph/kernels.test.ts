@@ -13,7 +13,7 @@ import { depthwiseConv2d } from '../../firmware/core/graph/ops/depthwise-conv2d'
 import type { DepthwiseState } from '../../firmware/core/graph/ops/depthwise-conv2d';
 import { Prng } from './prng';
 import { refMbqm, refQuantizeMultiplier, referenceOutput } from './reference';
-import { FULL, engineFor, firstDifference, runEngine } from './helpers';
+import { FULL, engineFor, firstDifference, randomLayer, runEngine } from './helpers';
 
 const CASES = FULL ? 1500 : 200;
 
@@ -287,6 +287,24 @@ describe('DEPTHWISE_CONV_2D fast kernel (<= 25 taps)', () => {
         const def = b.build(b.depthwiseConv2d(x, qualifyingDepthwise(rng, qIn, 3, 2, kH, kW), 2, { padding }));
         expect(depthwiseState(def).fast?.slots ?? 0).toBe(expected);
         checkAgainstReference(def, rng, `depthwise ${kH}x${kW} ${padding}`);
+      }
+    }
+  });
+});
+
+describe('CONV_2D general kernel (K > 16): 16-tap chunks over position pairs', () => {
+  it('matches the reference at chunk boundaries (16, 8, single taps) and odd position counts', () => {
+    const rng = new Prng(7301);
+    for (const [kH, kW, C] of [[1, 1, 17], [1, 1, 23], [1, 1, 24], [1, 1, 25], [1, 1, 31], [1, 1, 32], [1, 1, 33], [2, 2, 10], [3, 3, 8], [1, 5, 16], [3, 3, 3], [5, 5, 1]] as const) {
+      for (const padding of ['SAME', 'VALID'] as const) {
+        const b = new GraphBuilder();
+        const qIn = { scale: 0.03, zeroPoint: rng.pick([-128, 127, rng.int(-128, 127)]) };
+        const x = b.input([1, rng.int(kH, kH + 3), rng.int(kW, kW + 4), C], qIn);
+        const outC = rng.int(1, 9);
+        const layer = rng.bool() ? qualifyingConv(rng, qIn, outC, kH, kW, C) : randomLayer(rng, [outC, kH, kW, C], outC, 0, qIn.scale, kH * kW * C);
+        const def = b.build(b.conv2d(x, layer, { padding, stride: rng.pick([1, 1, 2]) }));
+        expect(convState(def).small).toBeNull();
+        checkAgainstReference(def, rng, `general conv ${kH}x${kW}x${C} ${padding}`);
       }
     }
   });

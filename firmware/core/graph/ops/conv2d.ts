@@ -51,6 +51,11 @@ export interface ConvState {
   pairs: Float64Array;
   colP: Int8Array;
   colQ: Int8Array;
+  /** Packed path: per-channel sums of one position pair; the weights and the packed taps viewed
+   * from offsets 0..15 (weights at prepare, taps at bind). */
+  readonly sums: Float64Array;
+  readonly wv: readonly Int8Array[];
+  pv: Float64Array[];
 }
 
 /** Longest reduction for which two packed partial sums stay below 2^24 in magnitude. */
@@ -98,13 +103,17 @@ export const conv2d: OpKernel<ConvState> = {
       inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
     };
     const small = prepareSmallConv(geometry, filter.data as Int8Array, b, rq);
+    const wd = filter.data as Int8Array;
+    const wv: Int8Array[] = [];
+    if (small === null && K <= PACK_MAX_K) for (let k = 0; k < 16; k++) wv.push(wd.subarray(k < wd.length ? k : wd.length));
     return {
       state: {
         ...geometry,
         rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, small, pairs: EMPTY, colP: EMPTY8, colQ: EMPTY8,
+        sums: new Float64Array(small === null && K <= PACK_MAX_K ? outC : 0), wv, pv: [],
       },
       work: outH * outW * outC * K,
-      scratchBytes: small !== null ? small.padBytes : K <= PACK_MAX_K ? 10 * K : K,
+      scratchBytes: small !== null ? small.src.padBytes : K <= PACK_MAX_K ? 10 * K : K,
     };
   },
 
@@ -118,6 +127,12 @@ export const conv2d: OpKernel<ConvState> = {
     s.pairs = new Float64Array(b.scratch.buffer, base, s.K);
     s.colP = new Int8Array(b.scratch.buffer, base + 8 * s.K, s.K);
     s.colQ = new Int8Array(b.scratch.buffer, base + 9 * s.K, s.K);
+    const pv: Float64Array[] = [];
+    for (let k = 0; k < 16; k++) {
+      const at = k < s.K ? k : s.K;
+      pv.push(new Float64Array(b.scratch.buffer, base + 8 * at, s.K - at));
+    }
+    s.pv = pv;
   },
 
   eval(s: ConvState, b: OpBinding): void {
@@ -171,7 +186,15 @@ export const conv2d: OpKernel<ConvState> = {
       return;
     }
     // two positions per pass: bytes of p at A, of q at B, packed taps p + 2^25 q in `pairs`
-    const pairs = s.pairs, colP = s.colP, colQ = s.colQ;
+    const pairs = s.pairs, colP = s.colP, colQ = s.colQ, sums = s.sums;
+    const pv = s.pv, wv = s.wv;
+    const V0 = pv[0], V1 = pv[1], V2 = pv[2], V3 = pv[3], V4 = pv[4], V5 = pv[5], V6 = pv[6], V7 = pv[7],
+      V8 = pv[8], V9 = pv[9], V10 = pv[10], V11 = pv[11], V12 = pv[12], V13 = pv[13], V14 = pv[14], V15 = pv[15];
+    const W0 = wv[0], W1 = wv[1], W2 = wv[2], W3 = wv[3], W4 = wv[4], W5 = wv[5], W6 = wv[6], W7 = wv[7],
+      W8 = wv[8], W9 = wv[9], W10 = wv[10], W11 = wv[11], W12 = wv[12], W13 = wv[13], W14 = wv[14], W15 = wv[15];
+    const K16 = K & ~15;
+    let x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0,
+      x8 = 0, x9 = 0, x10 = 0, x11 = 0, x12 = 0, x13 = 0, x14 = 0, x15 = 0;
     const A = scratchBase + 8 * K;
     const B = A + K;
     const K4 = K & ~3;
@@ -188,21 +211,35 @@ export const conv2d: OpKernel<ConvState> = {
         pairs[j + 3] = colP[j + 3] + colQ[j + 3] * TWO_POW_25;
       }
       for (; j < K; j++) pairs[j] = colP[j] + colQ[j] * TWO_POW_25;
+      // dot products, 16 taps at a time: the chunk's packed taps in locals, every channel's
+      // weights read through views shifted by 0..15, sums kept per channel in `sums`
+      sums.fill(0);
+      let c = 0;
+      for (; c < K16; c += 16) {
+        x0 = V0[c]; x1 = V1[c]; x2 = V2[c]; x3 = V3[c]; x4 = V4[c]; x5 = V5[c]; x6 = V6[c]; x7 = V7[c];
+        x8 = V8[c]; x9 = V9[c]; x10 = V10[c]; x11 = V11[c]; x12 = V12[c]; x13 = V13[c]; x14 = V14[c]; x15 = V15[c];
+        for (let oc = 0, i = c; oc < outC; oc++, i += K) {
+          sums[oc] += W0[i] * x0 + W1[i] * x1 + W2[i] * x2 + W3[i] * x3 + W4[i] * x4 + W5[i] * x5 + W6[i] * x6 +
+            W7[i] * x7 + W8[i] * x8 + W9[i] * x9 + W10[i] * x10 + W11[i] * x11 + W12[i] * x12 + W13[i] * x13 +
+            W14[i] * x14 + W15[i] * x15;
+        }
+      }
+      if (c + 8 <= K) {
+        x0 = V0[c]; x1 = V1[c]; x2 = V2[c]; x3 = V3[c]; x4 = V4[c]; x5 = V5[c]; x6 = V6[c]; x7 = V7[c];
+        for (let oc = 0, i = c; oc < outC; oc++, i += K) {
+          sums[oc] += W0[i] * x0 + W1[i] * x1 + W2[i] * x2 + W3[i] * x3 + W4[i] * x4 + W5[i] * x5 + W6[i] * x6 +
+            W7[i] * x7;
+        }
+        c += 8;
+      }
+      for (; c < K; c++) {
+        x0 = pairs[c];
+        for (let oc = 0, i = c; oc < outC; oc++, i += K) sums[oc] += W0[i] * x0;
+      }
       const op = p * outC;
       const oq = op + outC;
       for (let oc = 0; oc < outC; oc++) {
-        const w = rows[oc];
-        let acc = 0;
-        let i = 0;
-        for (; i < K8; i += 8) {
-          acc += w[i] * pairs[i] + w[i + 1] * pairs[i + 1] + w[i + 2] * pairs[i + 2] + w[i + 3] * pairs[i + 3] +
-            w[i + 4] * pairs[i + 4] + w[i + 5] * pairs[i + 5] + w[i + 6] * pairs[i + 6] + w[i + 7] * pairs[i + 7];
-        }
-        if (tail4) {
-          acc += w[i] * pairs[i] + w[i + 1] * pairs[i + 1] + w[i + 2] * pairs[i + 2] + w[i + 3] * pairs[i + 3];
-          i += 4;
-        }
-        for (; i < K; i++) acc += w[i] * pairs[i];
+        const acc = sums[oc];
         const lo = ((acc | 0) << 7) >> 7;
         const bf = biasFolded[oc], m = mult[oc], f = inv[oc];
         a = (lo + bf) | 0;
