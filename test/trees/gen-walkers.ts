@@ -13,12 +13,18 @@ export const WALKERS_PATH = fileURLToPath(new URL('../../firmware/core/trees/wal
 export const MAX_EXACT_DEPTH = 8;
 /** Steps between two leaf tests in the chunked walk. */
 export const CHUNK = 4;
+/** Trees per loop iteration for the add, vote and hits families. */
+export const UNROLL = 4;
 
-const KINDS = ['add', 'vote', 'dense', 'sparse'] as const;
+/** Walk families: what a walk does with the leaf it reaches (see walk-state.ts). */
+const KINDS = ['add', 'vote', 'hits', 'sparse'] as const;
+type Kind = (typeof KINDS)[number];
 const SPLITS = [['Lt', '<'], ['Le', '<=']] as const;
+/** Dense rows of up to this many values are added by an accumulator written out for the width. */
+export const MAX_DENSE_WIDTH = 16;
 
-function rootStep(op: string): string {
-  return `(x[f[t]] ${op} th[t] ? rl[t] : r[t])`;
+function rootStep(op: string, t: string): string {
+  return `(x[f[${t}]] ${op} th[t] ? rl[t] : r[t])`;
 }
 function step(op: string, from: string): string {
   return `(x[f[n = ${from}]] ${op} th[n] ? n + 1 : r[n])`;
@@ -29,98 +35,151 @@ function steps(op: string, from: string, count: number): string {
   return e;
 }
 
-/** The walk of tree `t` as statements (`pre`) and the expression of the leaf's payload. */
-function walk(op: string, depth: number | 'chunked'): { pre: string[]; payload: string; usesN: boolean } {
+/**
+ * The walk of the next tree as statements (`pre`) and the expression of its leaf's payload.
+ * `t` names the tree: `++t` moves to the next one first (in the root step, evaluated before
+ * anything else of the walk reads t).
+ */
+function walk(op: string, depth: number | 'chunked', t: string): { pre: string[]; payload: string } {
   if (depth === 'chunked') {
     const chunk = `(x[f[n]] ${op} th[n] ? n + 1 : r[n])`;
     return {
-      pre: [`n = ${rootStep(op)};`, `while (f[n] < leaf) n = ${steps(op, chunk, CHUNK - 1)};`],
+      pre: [`n = ${rootStep(op, t)};`, `while (f[n] < leaf) n = ${steps(op, chunk, CHUNK - 1)};`],
       payload: 'th[n]',
-      usesN: true,
     };
   }
-  return { pre: [], payload: `th[${steps(op, rootStep(op), depth - 1)}]`, usesN: depth > 1 };
+  return { pre: [], payload: `th[${steps(op, rootStep(op, t), depth - 1)}]` };
 }
 
-function body(kind: (typeof KINDS)[number], w: ReturnType<typeof walk>): string[] {
-  const pre = w.pre;
+/**
+ * A loop over trees `t + 1 .. last`, UNROLL at a time while that many are left, then one at a
+ * time. `each(payload, t)` is the statement (or, with `sum`, the term of one sum) for one tree
+ * whose walk starts at `t` (`++t` or `t`; each tree's root step reads t first).
+ */
+function unrolled(op: string, depth: number | 'chunked', each: (payload: string, t: string) => string, sum?: string, assigns = false): string[] {
+  const block = (count: number): string[] => {
+    if (depth !== 'chunked') {
+      if (sum) return [`${sum} += ${Array.from({ length: count }, () => walk(op, depth, '++t').payload).join(' + ')};`];
+      // An assignment target is evaluated before its value: there, `each` increments t itself.
+      return Array.from({ length: count }, () => (assigns ? each(walk(op, depth, 't').payload, '++t') : each(walk(op, depth, '++t').payload, 't')) + ';');
+    }
+    return Array.from({ length: count }, () => {
+      const w = walk(op, depth, '++t');
+      return [...w.pre, (sum ? `${sum} += ${w.payload}` : each(w.payload, 't')) + ';'];
+    }).flat();
+  };
+  const loop = (count: number, cond: string): string[] => {
+    const b = block(count);
+    return b.length === 1 ? [`while (${cond}) ${b[0]}`] : [`while (${cond}) {`, ...b.map((l) => '  ' + l), '}'];
+  };
+  return [...loop(UNROLL, `t < last - ${UNROLL - 1}`), ...loop(1, 't < last')];
+}
+
+function body(kind: Kind, op: string, depth: number | 'chunked'): string[] {
   switch (kind) {
     case 'add':
       return [
         'for (let i = 0; i < runs.length; i++) {',
         '  const o = runs[i];',
+        '  const last = runStart[i + 1] - 1;',
+        '  let t = runStart[i] - 1;',
         '  let a = s[o];',
-        pre.length === 0
-          ? `  for (let t = runStart[i], end = runStart[i + 1]; t < end; t++) a += ${w.payload};`
-          : `  for (let t = runStart[i], end = runStart[i + 1]; t < end; t++) {\n${pre.map((p) => '    ' + p).join('\n')}\n    a += ${w.payload};\n  }`,
+        ...unrolled(op, depth, () => '', 'a').map((l) => '  ' + l),
         '  s[o] = a;',
         '}',
       ];
     case 'vote':
-      return pre.length === 0
-        ? [`for (let t = 0; t < trees; t++) s[${w.payload}]++;`]
-        : ['for (let t = 0; t < trees; t++) {', ...pre.map((p) => '  ' + p), `  s[${w.payload}]++;`, '}'];
-    case 'dense':
-      return [
-        'for (let t = 0; t < trees; t++) {',
-        ...pre.map((p) => '  ' + p),
-        `  let v = ${w.payload};`,
-        '  for (let k = 0; k < width; k++) s[k] += values[v++];',
-        '}',
-      ];
+      return ['const last = trees - 1;', 'let t = -1;', ...unrolled(op, depth, (p) => `s[${p}]++`)];
+    case 'hits':
+      return ['const last = trees - 1;', 'let t = -1;', ...unrolled(op, depth, (p, t) => `hits[${t}] = ${p}`, undefined, true)];
     case 'sparse':
       return [
         'for (let t = 0; t < trees; t++) {',
-        ...pre.map((p) => '  ' + p),
-        `  let e = ${w.payload};`,
-        '  let c = classes[e];',
-        '  while (c >= 0) {',
-        '    s[c] += values[e];',
-        '    c = classes[++e];',
-        '  }',
+        ...walk(op, depth, 't').pre.map((p) => '  ' + p),
+        `  for (e = ${walk(op, depth, 't').payload}; (c = classes[e]) >= 0; e++) s[c] += values[e];`,
         '  s[~c] += values[e];',
         '}',
       ];
   }
 }
 
-const LOCALS: Record<(typeof KINDS)[number], string> = {
-  add: 'runs, runStart',
-  vote: 'trees',
-  dense: 'trees, width, values',
-  sparse: 'trees, values, classes',
+const LOCALS: Record<Kind, string> = {
+  add: 'runs, runStart, scores: s',
+  vote: 'trees, scores: s',
+  hits: 'trees, hits',
+  sparse: 'trees, values, classes, scores: s',
 };
 
-function walker(kind: (typeof KINDS)[number], split: (typeof SPLITS)[number], depth: number | 'chunked'): { name: string; text: string } {
+function walker(kind: Kind, split: (typeof SPLITS)[number], depth: number | 'chunked'): { name: string; text: string } {
   const [suffix, op] = split;
   const name = `${kind}${depth === 'chunked' ? 'Chunked' : depth}${suffix}`;
-  const w = walk(op, depth);
-  const locals = `x, f, th, r, rl, ${depth === 'chunked' ? 'leaf, ' : ''}${LOCALS[kind]}, scores: s`;
+  const usesN = depth === 'chunked' || depth > 1;
+  const locals = `x, f, th, r, rl, ${depth === 'chunked' ? 'leaf, ' : ''}${LOCALS[kind]}`;
+  const inner = [
+    ...(usesN ? ['let n = 0;'] : []),
+    ...(kind === 'sparse' ? ['let e = 0;', 'let c = 0;'] : []),
+    ...body(kind, op, depth),
+  ];
   const lines = [
-    `function ${name}(m: WalkState): void {`,
+    `function ${name}(m: WalkState): () => void {`,
     `  const { ${locals} } = m;`,
-    ...(w.usesN ? ['  let n = 0;'] : []),
-    ...body(kind, w).map((l) => l.split('\n').map((s) => '  ' + s).join('\n')),
+    '  return () => {',
+    ...inner.map((l) => l.split('\n').map((s) => '    ' + s).join('\n')),
+    '  };',
     '}',
   ];
   return { name, text: lines.join('\n') };
 }
 
+/** Adds the rows whose offsets the walk left in `hits`, into one local per score. */
+function denseAccumulator(width: number): { name: string; text: string } {
+  const name = `dense${width}`;
+  const k = Array.from({ length: width }, (_, i) => i);
+  const lines = [
+    `function ${name}(m: WalkState): () => void {`,
+    '  const { trees, hits, rows, scores: s } = m;',
+    `  ${k.map((i) => `const v${i} = rows[${i}];`).join(' ')}`,
+    '  return () => {',
+    `    ${k.map((i) => `let s${i} = s[${i}];`).join(' ')}`,
+    '    for (let t = 0; t < trees; t++) {',
+    '      const o = hits[t];',
+    ...k.map((i) => `      s${i} += v${i}[o];`),
+    '    }',
+    `    ${k.map((i) => `s[${i}] = s${i};`).join(' ')}`,
+    '  };',
+    '}',
+  ];
+  return { name, text: lines.join('\n') };
+}
+
+const GENERIC_DENSE = `/** Dense rows of any width. */
+function denseAny(m: WalkState): () => void {
+  const { trees, hits, width, values, scores: s } = m;
+  return () => {
+    for (let t = 0; t < trees; t++) {
+      for (let k = 0, v = hits[t]; k < width; k++) s[k] += values[v++];
+    }
+  };
+}`;
+
 export function generateWalkers(): string {
   const out: string[] = [
     '// GENERATED by test/trees/gen-walkers.ts: do not edit; run `npx tsx test/trees/gen-walkers.ts`.',
     '//',
-    '// One tree walk per leaf kind (add: one value into a local per run of trees with the same',
-    '// output; vote: one more vote for a class; dense: a row of values; sparse: (class, value)',
-    '// entries), split comparison (`<`, `<=`) and walk length (exactly 1..' + MAX_EXACT_DEPTH + ' steps, or',
-    `// chunks of ${CHUNK} steps between leaf tests). A walk step is one expression,`,
+    '// Tree walks, one per family (add: one value per tree into a local per run of trees with',
+    '// the same output; vote: one more vote for a class; hits: the payload of each tree, for a',
+    '// dense accumulator; sparse: runs of (class, value) entries), split comparison (`<`, `<=`)',
+    `// and walk length (exactly 1..${MAX_EXACT_DEPTH} steps, or chunks of ${CHUNK} steps between leaf tests).`,
+    '// Each is made once per model (a closure over the typed arrays: nothing to look up per',
+    '// inference). A walk step is one expression,',
     '//   n = x[f[n]] < th[n] ? n + 1 : r[n]',
-    '// nested into the next step, so that XS runs no statement, line or pop between steps.',
-    '// Leaves loop on themselves (their feature is the input length, x[f] is undefined and the',
-    '// test false, their right link is themselves), so extra steps are harmless.',
+    '// nested into the next step, so that XS runs no statement or pop between steps. Leaves',
+    '// loop on themselves (their feature is the input length, x[f] is undefined and the test',
+    '// false, their right link is themselves), so extra steps are harmless. Trees of width-1',
+    `// leaves go ${UNROLL} per loop iteration.`,
     "import type { WalkState } from './walk-state';",
     '',
-    'export type Walker = (m: WalkState) => void;',
+    'export type WalkerFactory = (m: WalkState) => () => void;',
     '',
   ];
   const table: string[] = [];
@@ -137,14 +196,20 @@ export function generateWalkers(): string {
     }
     table.push(`  [ // ${kind}`, ...perSplit, '  ],');
   }
+  const dense = Array.from({ length: MAX_DENSE_WIDTH }, (_, i) => denseAccumulator(i + 1));
+  out.push(...dense.flatMap((d) => [d.text, '']), GENERIC_DENSE, '');
   out.push(
     `export const MAX_EXACT_DEPTH = ${MAX_EXACT_DEPTH};`,
     `export const CHUNK = ${CHUNK};`,
     '',
-    '/** WALKERS[kind][split][steps - 1], and [kind][split][MAX_EXACT_DEPTH] for the chunked walk. */',
-    'export const WALKERS: readonly (readonly (readonly Walker[])[])[] = [',
+    '/** WALKERS[family][split][steps - 1], and [family][split][MAX_EXACT_DEPTH] for the chunked walk. */',
+    'export const WALKERS: readonly (readonly (readonly WalkerFactory[])[])[] = [',
     ...table,
     '];',
+    '',
+    '/** DENSE[width - 1] for widths up to ' + MAX_DENSE_WIDTH + ', else denseAny. */',
+    `export const DENSE: readonly WalkerFactory[] = [${dense.map((d) => d.name).join(', ')}];`,
+    'export { denseAny };',
     '',
   );
   return out.join('\n');

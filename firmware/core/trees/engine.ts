@@ -7,9 +7,9 @@
 // when it is small, else chunks of steps between leaf tests. Which walk runs is chosen once,
 // here, from the leaf depths the loader saw.
 import { Engine, InputSpec, OutputSpec } from '../engine';
-import { KIND_ADD, MAX_TREE_DEPTH, TreeBody, TreeShape, parseTreeBody } from './body';
+import { KIND_ADD, KIND_DENSE, MAX_TREE_DEPTH, TreeBody, TreeShape, parseTreeBody } from './body';
 import { WalkState } from './walk-state';
-import { CHUNK, MAX_EXACT_DEPTH, WALKERS, Walker } from './walkers';
+import { CHUNK, DENSE, MAX_EXACT_DEPTH, WALKERS, denseAny } from './walkers';
 
 // Rough XS computrons, for choosing a walk: a step that moves, a step that stays on a leaf
 // (reading past the input is a little dearer), and a leaf test of the chunked walk.
@@ -35,8 +35,11 @@ export class TreeEngine implements Engine, WalkState {
   readonly width: number;
   readonly values: Int16Array | Int32Array;
   readonly classes: Int16Array;
+  readonly hits: Int32Array;
+  readonly rows: readonly (Int16Array | Int32Array)[];
   #steps = 0;
-  #walk: Walker;
+  #walk: () => void;
+  readonly #accumulate: () => void;
 
   constructor(bytes: Uint8Array, input: InputSpec, output: OutputSpec) {
     const { body, shape } = parseTreeBody(bytes, input, output);
@@ -64,9 +67,13 @@ export class TreeEngine implements Engine, WalkState {
       this.runs[i] = out[t];
     }
     this.runStart[runCount] = out.length;
-    this.#walk = WALKERS[body.kind][body.split][MAX_EXACT_DEPTH];
+    const dense = body.kind === KIND_DENSE;
+    this.hits = new Int32Array(dense ? body.treeCount : 0);
+    this.rows = dense ? Array.from({ length: this.width }, (_, k) => this.values.subarray(k)) : [];
+    this.#accumulate = !dense ? nothing : (DENSE[this.width - 1] ?? denseAny)(this);
+    this.#walk = nothing;
     this.useSteps(chooseSteps(body.maxDepth, shape));
-    this.arenaBytes = this.input.byteLength + this.scores.byteLength + this.runs.byteLength + this.runStart.byteLength;
+    this.arenaBytes = this.input.byteLength + this.scores.byteLength + this.runs.byteLength + this.runStart.byteLength + this.hits.byteLength;
   }
 
   /** Steps of each walk, or 0 for chunks with leaf tests. */
@@ -82,14 +89,17 @@ export class TreeEngine implements Engine, WalkState {
       throw new RangeError(`${steps} steps for trees of depth ${this.body.maxDepth}`);
     }
     this.#steps = steps;
-    this.#walk = WALKERS[this.body.kind][this.body.split][steps === 0 ? MAX_EXACT_DEPTH : steps - 1];
+    this.#walk = WALKERS[this.body.kind][this.body.split][steps === 0 ? MAX_EXACT_DEPTH : steps - 1](this);
   }
 
   run(): void {
     this.scores.set(this.body.base);
-    this.#walk(this);
+    this.#walk();
+    this.#accumulate();
   }
 }
+
+function nothing(): void {}
 
 /** Exact walks of `maxDepth` steps, unless chunks with leaf tests cost less on these trees. */
 function chooseSteps(maxDepth: number, shape: TreeShape): number {

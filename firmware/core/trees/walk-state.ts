@@ -20,6 +20,10 @@ export interface WalkState {
   readonly runStart: Uint32Array;
   /** Dense leaves: values per row. */
   readonly width: number;
+  /** Dense leaves: the row offset of each tree's leaf, left by the walk for the accumulator. */
+  readonly hits: Int32Array;
+  /** Dense leaves: rows[k] is `values` from its k-th value on, so rows[k][o] is value k of row o. */
+  readonly rows: readonly (Int16Array | Int32Array)[];
   /** Dense rows, or the values of sparse entries. */
   readonly values: Int16Array | Int32Array;
   /** Sparse entries: the class, complemented (~c, negative) on a leaf's last entry. */
