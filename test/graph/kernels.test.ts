@@ -10,6 +10,7 @@ import { conv2d } from '../../firmware/core/graph/ops/conv2d';
 import { FAST_ACC_MAX, channelRequant, fastRequant } from '../../firmware/core/graph/ops/common';
 import type { ConvState } from '../../firmware/core/graph/ops/conv2d';
 import { depthwiseConv2d } from '../../firmware/core/graph/ops/depthwise-conv2d';
+import { averagePool2d, maxPool2d } from '../../firmware/core/graph/ops/pool';
 import type { DepthwiseState } from '../../firmware/core/graph/ops/depthwise-conv2d';
 import { Prng } from './prng';
 import { refMbqm, refQuantizeMultiplier, referenceOutput } from './reference';
@@ -306,6 +307,36 @@ describe('CONV_2D general kernel (K > 16): 16-tap chunks over position pairs', (
         expect(convState(def).small).toBeNull();
         checkAgainstReference(def, rng, `general conv ${kH}x${kW}x${C} ${padding}`);
       }
+    }
+  });
+});
+
+describe('pooling fast path (windows of <= 4 taps inside the input)', () => {
+  it('matches the reference and is chosen for small VALID windows', () => {
+    const rng = new Prng(7401);
+    for (let i = 0; i < (FULL ? 600 : 120); i++) {
+      const [kH, kW] = rng.pick([[1, 1], [1, 2], [2, 1], [2, 2], [1, 3], [3, 1], [1, 4], [3, 3]] as const);
+      const sh = rng.pick([1, kH, 2]), sw = rng.pick([1, kW, 2]);
+      const H = rng.int(kH, kH + 6), W = rng.int(kW, kW + 8), C = rng.int(1, 5);
+      const kind = rng.bool() ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D';
+      const b = new GraphBuilder();
+      const x = b.input([1, H, W, C], { scale: 0.1, zeroPoint: rng.int(-128, 127) });
+      const padding = rng.bool(0.8) ? 'VALID' : 'SAME';
+      const def = b.build(b.pool(kind, x, [kH, kW], { stride: [sh, sw], padding, activation: rng.pick(['NONE', 'RELU', 'RELU6'] as const) }));
+      checkAgainstReference(def, rng, `${kind} ${kH}x${kW} s${sh},${sw} ${padding}`);
+    }
+  });
+
+  it('picks 2 or 4 slots for max pools of 1..4 taps and average pools of exactly 2 or 4', () => {
+    for (const [kind, kH, kW, slots] of [['MAX_POOL_2D', 2, 2, 4], ['MAX_POOL_2D', 1, 2, 2], ['MAX_POOL_2D', 1, 1, 2],
+      ['MAX_POOL_2D', 3, 1, 4], ['MAX_POOL_2D', 3, 3, 0], ['AVERAGE_POOL_2D', 2, 2, 4], ['AVERAGE_POOL_2D', 2, 1, 2],
+      ['AVERAGE_POOL_2D', 1, 3, 0], ['AVERAGE_POOL_2D', 1, 1, 0]] as const) {
+      const b = new GraphBuilder();
+      const x = b.input([1, 6, 6, 3], { scale: 0.1, zeroPoint: 0 });
+      const def = b.build(b.pool(kind, x, [kH, kW], { stride: [kH, kW] }));
+      const graph = parseGraphBody(encodeGraphBody(def));
+      const kernel = kind === 'MAX_POOL_2D' ? maxPool2d : averagePool2d;
+      expect(kernel.prepare(graph.ops[0], graph).state.slots, `${kind} ${kH}x${kW}`).toBe(slots);
     }
   });
 });

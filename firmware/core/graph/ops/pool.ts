@@ -21,6 +21,27 @@ export interface PoolState {
   readonly strideH: number; readonly strideW: number;
   readonly padT: number; readonly padL: number;
   readonly actMin: number; readonly actMax: number;
+  /**
+   * Windows of 2 or 4 taps that all lie inside the input (no padding): the fast path reads the
+   * taps through views of the input shifted by each tap's offset (made at bind), 0 otherwise.
+   */
+  readonly slots: number;
+  readonly offsets: Int32Array;
+  /** Origin skips: after a pixel's channels, after an output row. */
+  readonly skipX: number; readonly skipRow: number;
+  taps: Int8Array[];
+}
+
+/** Views of the input shifted by the window taps' offsets (the fast path). */
+function bindPool(s: PoolState, b: OpBinding): void {
+  if (s.slots === 0) return;
+  const x = b.inputs[0] as Int8Array;
+  const taps: Int8Array[] = [];
+  for (let t = 0; t < s.slots; t++) {
+    const off = s.offsets[t];
+    taps.push(new Int8Array(x.buffer, x.byteOffset + off, x.length - off));
+  }
+  s.taps = taps;
 }
 
 function preparePool(op: OpNode, graph: Graph, name: string): Prepared<PoolState> {
@@ -43,10 +64,17 @@ function preparePool(op: OpNode, graph: Graph, name: string): Prepared<PoolState
   checkWindows(inH, kH, op.strideH, padT, outH, what);
   checkWindows(inW, kW, op.strideW, padL, outW, what);
   const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+  // fast path: 1..4 taps (max; the unused slots repeat tap 0) or exactly 2 or 4 (average), inside the input
+  const taps = kH * kW;
+  const inside = padT === 0 && padL === 0 && (outH - 1) * op.strideH + kH <= inH && (outW - 1) * op.strideW + kW <= inW;
+  const slots = !inside ? 0 : name === 'MAX_POOL_2D' ? (taps <= 2 ? 2 : taps <= 4 ? 4 : 0) : (taps === 2 || taps === 4 ? taps : 0);
+  const offsets = new Int32Array(slots);
+  for (let t = 0; t < taps && t < slots; t++) offsets[t] = ((((t / kW) | 0) * inW) + (t % kW)) * channels;
   return {
     state: {
       inH, inW, channels, outH, outW, kH, kW, strideH: op.strideH, strideW: op.strideW, padT, padL,
       actMin: range.min, actMax: range.max,
+      slots, offsets, skipX: (op.strideW - 1) * channels, skipRow: (op.strideH * inW - outW * op.strideW) * channels, taps: [],
     },
     work: outH * outW * channels * (kH < inH ? kH : inH) * (kW < inW ? kW : inW),
     scratchBytes: 0,
@@ -58,7 +86,12 @@ export const maxPool2d: OpKernel<PoolState> = {
   prepare(op: OpNode, graph: Graph): Prepared<PoolState> {
     return preparePool(op, graph, 'MAX_POOL_2D');
   },
+  bind: bindPool,
   eval(s: PoolState, b: OpBinding): void {
+    if (s.slots !== 0) {
+      maxFast(s, b.output);
+      return;
+    }
     const x = b.inputs[0];
     const out = b.output;
     const inH = s.inH, inW = s.inW, C = s.channels, outH = s.outH, outW = s.outW;
@@ -98,7 +131,12 @@ export const averagePool2d: OpKernel<PoolState> = {
   prepare(op: OpNode, graph: Graph): Prepared<PoolState> {
     return preparePool(op, graph, 'AVERAGE_POOL_2D');
   },
+  bind: bindPool,
   eval(s: PoolState, b: OpBinding): void {
+    if (s.slots !== 0) {
+      averageFast(s, b.output);
+      return;
+    }
     const x = b.inputs[0];
     const out = b.output;
     const inH = s.inH, inW = s.inW, C = s.channels, outH = s.outH, outW = s.outW;
@@ -132,3 +170,80 @@ export const averagePool2d: OpKernel<PoolState> = {
     }
   },
 };
+
+/** Max over 2 or 4 taps read through shifted views; `i` walks window origins + channel. */
+function maxFast(s: PoolState, out: Int8Array): void {
+  const v = s.taps;
+  const x0 = v[0], x1 = v[1];
+  const x2 = s.slots === 4 ? v[2] : x0, x3 = s.slots === 4 ? v[3] : x0;
+  const C = s.channels, outW = s.outW, skipX = s.skipX, skipRow = s.skipRow;
+  const actMin = s.actMin, actMax = s.actMax;
+  const four = s.slots === 4;
+  let i = 0, o = 0, m = 0, t = 0, end = 0;
+  for (let oy = s.outH; oy > 0; oy--) {
+    for (let ox = outW; ox > 0; ox--) {
+      end = i + C;
+      if (four) {
+        do {
+          m = x0[i];
+          t = x1[i];
+          if (t > m) m = t;
+          t = x2[i];
+          if (t > m) m = t;
+          t = x3[i];
+          if (t > m) m = t;
+          out[o] = m < actMin ? actMin : m > actMax ? actMax : m;
+          o++;
+          i++;
+        } while (i < end);
+      } else {
+        do {
+          m = x0[i];
+          t = x1[i];
+          if (t > m) m = t;
+          out[o] = m < actMin ? actMin : m > actMax ? actMax : m;
+          o++;
+          i++;
+        } while (i < end);
+      }
+      i += skipX;
+    }
+    i += skipRow;
+  }
+}
+
+/** Average of exactly 2 or 4 taps, rounded half away from zero (as the general path). */
+function averageFast(s: PoolState, out: Int8Array): void {
+  const v = s.taps;
+  const x0 = v[0], x1 = v[1];
+  const x2 = s.slots === 4 ? v[2] : x0, x3 = s.slots === 4 ? v[3] : x0;
+  const C = s.channels, outW = s.outW, skipX = s.skipX, skipRow = s.skipRow;
+  const actMin = s.actMin, actMax = s.actMax;
+  const four = s.slots === 4;
+  let i = 0, o = 0, m = 0, end = 0;
+  for (let oy = s.outH; oy > 0; oy--) {
+    for (let ox = outW; ox > 0; ox--) {
+      end = i + C;
+      if (four) {
+        do {
+          // (sum +- 2) / 4 truncated = round half away from zero
+          m = x0[i] + x1[i] + x2[i] + x3[i];
+          m = m > 0 ? ((m + 2) / 4) | 0 : ((m - 2) / 4) | 0;
+          out[o] = m < actMin ? actMin : m > actMax ? actMax : m;
+          o++;
+          i++;
+        } while (i < end);
+      } else {
+        do {
+          m = x0[i] + x1[i];
+          m = m > 0 ? ((m + 1) / 2) | 0 : ((m - 1) / 2) | 0;
+          out[o] = m < actMin ? actMin : m > actMax ? actMax : m;
+          o++;
+          i++;
+        } while (i < end);
+      }
+      i += skipX;
+    }
+    i += skipRow;
+  }
+}
