@@ -30,6 +30,13 @@ export interface SoftmaxState {
   readonly inputLeftShift: number;
   readonly diffMin: number;
   readonly recip: QuantizedMultiplier; // reused holder for GetReciprocal's two results
+  /**
+   * Per d = max(row) - x in 0..255: the term e = exp_on_negative_values(...) and
+   * RoundingDivideByPOT(e, 12), computed at prepare with the very functions the formula names
+   * (0 for both when -d < diffMin: such terms add nothing and output -128, as e = 0 does).
+   */
+  readonly expTable: Int32Array;
+  readonly sumTable: Int32Array;
 }
 
 export const softmax: OpKernel<SoftmaxState> = {
@@ -57,6 +64,14 @@ export const softmax: OpKernel<SoftmaxState> = {
     const qm = quantizeMultiplier(real, { multiplier: 0, shift: 0 });
     // CalculateInputRadius(5, leftShift, 31)
     const radius = Math.floor((((1 << SCALED_DIFF_INTEGER_BITS) - 1) * 2 ** (31 - SCALED_DIFF_INTEGER_BITS)) / 2 ** qm.shift);
+    const expTable = new Int32Array(256);
+    const sumTable = new Int32Array(256);
+    for (let d = 0; d < 256; d++) {
+      if (-d < -radius) continue;
+      const e = expOnNegativeValuesQ5(saturatingRoundingDoublingHighMul((-d) << qm.shift, qm.multiplier));
+      expTable[d] = e;
+      sumTable[d] = roundingDivideByPOT(e, ACCUMULATION_INTEGER_BITS);
+    }
     return {
       state: {
         rows: input.elementCount / depth,
@@ -65,6 +80,7 @@ export const softmax: OpKernel<SoftmaxState> = {
         inputLeftShift: qm.shift,
         diffMin: -radius,
         recip: { multiplier: 0, shift: 0 },
+        expTable, sumTable,
       },
       work: input.elementCount * 2,
       scratchBytes: 0,
@@ -75,34 +91,24 @@ export const softmax: OpKernel<SoftmaxState> = {
     const x = b.inputs[0];
     const out = b.output;
     const depth = s.depth, rows = s.rows;
-    const mult = s.inputMultiplier, shift = s.inputLeftShift, diffMin = s.diffMin;
+    const expTable = s.expTable, sumTable = s.sumTable;
     const recip = s.recip;
     for (let r = 0, base = 0; r < rows; r++, base += depth) {
       const end = base + depth;
       let max = -128;
       for (let i = base; i < end; i++) if (x[i] > max) max = x[i];
       let sum = 0;
-      for (let i = base; i < end; i++) {
-        const diff = x[i] - max;
-        if (diff >= diffMin) {
-          const e = expOnNegativeValuesQ5(saturatingRoundingDoublingHighMul(diff << shift, mult));
-          sum = (sum + roundingDivideByPOT(e, ACCUMULATION_INTEGER_BITS)) | 0;
-        }
-      }
-      getReciprocal(sum, ACCUMULATION_INTEGER_BITS, recip);
+      for (let i = base; i < end; i++) sum += sumTable[max - x[i]];
+      getReciprocal(sum | 0, ACCUMULATION_INTEGER_BITS, recip);
       const scale = recip.multiplier;
       const exponent = recip.shift + 31 - 8;
       for (let i = base; i < end; i++) {
-        const diff = x[i] - max;
-        let v = -128;
-        if (diff >= diffMin) {
-          const e = expOnNegativeValuesQ5(saturatingRoundingDoublingHighMul(diff << shift, mult));
-          const p = saturatingRoundingDoublingHighMul(scale, e);
-          // exponent is at most 31 while sum < 2^28 (depth <= 511); beyond that the exact
-          // quotient p / 2^exponent (p < 2^31) rounds to 0.
-          v = (exponent > 31 ? 0 : roundingDivideByPOT(p, exponent)) - 128;
-          if (v > 127) v = 127;
-        }
+        const e = expTable[max - x[i]];
+        // exponent is at most 31 while sum < 2^28 (depth <= 511); beyond that the exact
+        // quotient p / 2^exponent (p < 2^31) rounds to 0. e = 0 gives -128.
+        let v = e === 0 ? -128
+          : (exponent > 31 ? 0 : roundingDivideByPOT(saturatingRoundingDoublingHighMul(scale, e), exponent)) - 128;
+        if (v > 127) v = 127;
         out[i] = v;
       }
     }
