@@ -9,6 +9,7 @@ import { GraphBuilder, encodeGraphBody } from '../../host/package/graph-body';
 import type { GraphDef } from '../../host/package/graph-body';
 import { engineFor, randomLayer, runEngine } from './helpers';
 import { Prng } from './prng';
+import { REFERENCE_CNN_NAMES, referenceCnn } from '../../host/package/reference-cnns';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.join(here, 'fixtures/xs-graph-entry.ts');
@@ -31,6 +32,12 @@ async function runXs(input: Int8Array): Promise<Int8Array> {
   await runner.call('run');
   const { reply } = await runner.call('scores');
   return new Int8Array(reply.buffer, reply.byteOffset, reply.length);
+}
+
+/** Computrons of the first `n` ops (runOps) beyond the dispatch baseline. */
+async function prefixCost(n: number): Promise<number> {
+  const base = (await runner.call('__noop')).meter.compute;
+  return (await runner.call('runOps', Uint8Array.of(n & 0xff, n >> 8))).meter.compute - base;
 }
 
 /** Computrons of one run() beyond the dispatch baseline. */
@@ -78,6 +85,11 @@ describe('graph engine in XS', () => {
     await runXs(new Prng(6).int8Array(128));
     const m = await runner.measureAllocation('run', undefined, { samples: 3 });
     expect(m.slots).toBe(0);
+    for (const name of REFERENCE_CNN_NAMES) {
+      const n = await load(referenceCnn(name, 2).def);
+      await runXs(new Prng(7).int8Array(n));
+      expect((await runner.measureAllocation('run', undefined, { samples: 3 })).slots, name).toBe(0);
+    }
   });
 
   it('conv and dense layers cost at most 18 computrons per multiply-accumulate', async () => {
@@ -100,6 +112,56 @@ describe('graph engine in XS', () => {
       await runXs(rng.int8Array(n));
       const perMac = (await runCost()) / c.macs;
       expect(perMac, c.name).toBeLessThanOrEqual(18);
+    }
+  });
+
+  it('runs the reference CNNs bit-exactly at <= 18 computrons per MAC, every conv and dense layer included', async () => {
+    for (const name of REFERENCE_CNN_NAMES) {
+      const cnn = referenceCnn(name, 3);
+      const n = await load(cnn.def);
+      const node = engineFor(cnn.def);
+      const x = new Prng(11).int8Array(n);
+      expect(Array.from(await runXs(x)), name).toEqual(Array.from(runEngine(node, x)));
+      const total = await runCost();
+      expect(total / cnn.macs, `${name} total`).toBeLessThanOrEqual(18);
+      for (const layer of cnn.layers) {
+        if (layer.macs === 0) continue;
+        const cost = (await prefixCost(layer.op + 1)) - (await prefixCost(layer.op));
+        expect(cost / layer.macs, `${name} ${layer.name}`).toBeLessThanOrEqual(18);
+      }
+    }
+  });
+
+  it('small-K convs and 3x3 depthwise cost at most 18 computrons per MAC', async () => {
+    const rng = new Prng(17);
+    const cases: { def: GraphDef; macs: number; name: string }[] = [];
+    const realistic = (l: ReturnType<typeof randomLayer>, taps: number): typeof l => {
+      const ch = (l.bias ?? []).length;
+      l.weights = rng.int8Array(l.weights.length, -127, 127);
+      l.weightScales = Array.from({ length: ch }, () => Math.fround(rng.logUniform(2e-3, 2e-2)));
+      l.bias = Int32Array.from({ length: ch }, () => rng.int(-20000, 20000));
+      l.output = { scale: Math.fround(0.02 * 0.01 * Math.sqrt(taps) * 2), zeroPoint: rng.pick([-128, -3]) };
+      l.activation = rng.pick(['RELU', 'NONE'] as const);
+      return l;
+    };
+    for (const [H, W, C, O, kH, kW, padding] of [[28, 28, 1, 32, 3, 3, 'VALID'], [8, 8, 1, 8, 3, 3, 'SAME'], [1, 128, 3, 16, 1, 5, 'VALID']] as const) {
+      const b = new GraphBuilder();
+      const x = b.input([1, H, W, C], { scale: 0.02, zeroPoint: -128 });
+      const y = b.conv2d(x, realistic(randomLayer(rng, [O, kH, kW, C], O, 0, 0.02, kH * kW * C, { withBias: true }), kH * kW * C), { padding });
+      const [, oh, ow] = b.shapeOf(y);
+      cases.push({ def: b.build(y), macs: oh * ow * O * kH * kW * C, name: `conv ${kH}x${kW} ${C}->${O} on ${H}x${W}` });
+    }
+    {
+      const b = new GraphBuilder();
+      const x = b.input([1, 16, 16, 16], { scale: 0.02, zeroPoint: 3 });
+      const y = b.depthwiseConv2d(x, realistic(randomLayer(rng, [1, 3, 3, 16], 16, 3, 0.02, 9, { withBias: true }), 9), 1, { padding: 'SAME' });
+      cases.push({ def: b.build(y), macs: 16 * 16 * 16 * 9, name: 'depthwise 3x3 x16' });
+    }
+    for (const c of cases) {
+      const n = await load(c.def);
+      const x = rng.int8Array(n);
+      expect(Array.from(await runXs(x)), c.name).toEqual(Array.from(runEngine(engineFor(c.def), x)));
+      expect((await runCost()) / c.macs, c.name).toBeLessThanOrEqual(18);
     }
   });
 });

@@ -4,15 +4,21 @@
 //
 // out[u] = clamp(zpOut + MBQM(bias[u] + sum_i w[u, i] * (in[i] - zpIn)), actMin, actMax)
 //
-// As in CONV_2D the input offset is folded into the bias at load and each unit is a dot
-// product of a weight row view with the input, one index for both, unrolled by 16.
+// As in CONV_2D the input offset is folded into the bias at load. Units are done four (then
+// two, then one) at a time: each chunk of 16 inputs is read once into locals and multiplied with
+// the units' weights, read through 16 views of the weights shifted by 0..15 (one index per unit,
+// no index arithmetic). The sums of products are exact doubles (|sum| < 2^24 * 2^14); they are
+// kept in `sums`, then requantized in one loop: with the single-rounding form of fastRequant
+// (common.ts) when prepare proved every unit's accumulator within 2^20, else with the
+// int32-wrapping general form.
 
 import type { Graph, OpNode } from '../format';
 import type { OpBinding, OpKernel, Prepared } from '../kernel';
 import {
-  activation, activationRange, bias, channelRequant, foldRows, inputCount, opName, unusedFields, weights,
+  accumulatorRange, activation, activationRange, bias, channelRequant, fastRequant, foldRows, inputCount, opName,
+  unusedFields, weights,
 } from './common';
-import type { Requant } from './common';
+import type { FastRequant, Requant } from './common';
 import { requantizeSlow } from '../fixed-point';
 import { fail } from '../../errors';
 
@@ -25,9 +31,13 @@ export interface FullyConnectedState {
   readonly rows: readonly Int8Array[];
   readonly biasFolded: Int32Array;
   readonly rq: Requant;
+  /** Single-rounding requantization when provably exact for every unit, else null. */
+  readonly fast: FastRequant | null;
   /** The weights [units * inUnits] and 16 views of them shifted by 0..15 (into the package). */
   readonly w: Int8Array;
   readonly wv: readonly Int8Array[];
+  /** Sums of products per unit (no bias), filled by eval. */
+  readonly sums: Float64Array;
   /** Bind time: 16 views of the input shifted by 0..15. */
   xv: Int8Array[];
 }
@@ -61,10 +71,17 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
     for (let k = 0; k < 16; k++) wv.push(w.subarray(k < w.length ? k : w.length));
     const rq = channelRequant(input.scale, filter, output.scale, units, what);
     const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+    const accMin = new Float64Array(units), accMax = new Float64Array(units);
+    const r = new Float64Array(2);
+    for (let u = 0; u < units; u++) {
+      accumulatorRange(w, u * inUnits, inUnits, 1, b[u], input.zeroPoint, r);
+      accMin[u] = r[0];
+      accMax[u] = r[1];
+    }
     return {
       state: {
         units, inUnits, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
-        rows, biasFolded, rq, w, wv, xv: [],
+        rows, biasFolded, rq, fast: fastRequant(rq, accMin, accMax), w, wv, sums: new Float64Array(units), xv: [],
       },
       work: units * inUnits,
       scratchBytes: 0,
@@ -83,9 +100,8 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
 
   eval(s: FullyConnectedState, b: OpBinding): void {
     const x = b.inputs[0];
-    const out = b.output;
     const units = s.units, K = s.inUnits, K16 = K & ~15;
-    const w = s.w;
+    const w = s.w, sums = s.sums;
     const wv = s.wv, xv = s.xv;
     const W0 = wv[0], W1 = wv[1], W2 = wv[2], W3 = wv[3], W4 = wv[4], W5 = wv[5], W6 = wv[6], W7 = wv[7],
       W8 = wv[8], W9 = wv[9], W10 = wv[10], W11 = wv[11], W12 = wv[12], W13 = wv[13], W14 = wv[14], W15 = wv[15];
@@ -117,18 +133,42 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
       }
       for (; i < K; i++) {
         x0 = x[i];
-        a0 += w[j0++] * x0;
-        a1 += w[j1++] * x0;
-        a2 += w[j2++] * x0;
-        a3 += w[j3++] * x0;
+        a0 += w[j0] * x0;
+        a1 += w[j1] * x0;
+        a2 += w[j2] * x0;
+        a3 += w[j3] * x0;
+        j0++; j1++; j2++; j3++;
       }
-      out[u] = requantize(s, u, a0);
-      out[u + 1] = requantize(s, u + 1, a1);
-      out[u + 2] = requantize(s, u + 2, a2);
-      out[u + 3] = requantize(s, u + 3, a3);
+      sums[u] = a0;
+      sums[u + 1] = a1;
+      sums[u + 2] = a2;
+      sums[u + 3] = a3;
     }
-    // the remaining units one at a time
-    for (; u < units; u++) {
+    if (u + 2 <= units) {
+      j0 = u * K; j1 = j0 + K;
+      a0 = 0; a1 = 0;
+      for (i = 0; i < K16; i += 16) {
+        x0 = X0[i]; x1 = X1[i]; x2 = X2[i]; x3 = X3[i]; x4 = X4[i]; x5 = X5[i]; x6 = X6[i]; x7 = X7[i];
+        x8 = X8[i]; x9 = X9[i]; x10 = X10[i]; x11 = X11[i]; x12 = X12[i]; x13 = X13[i]; x14 = X14[i]; x15 = X15[i];
+        a0 += W0[j0] * x0 + W1[j0] * x1 + W2[j0] * x2 + W3[j0] * x3 + W4[j0] * x4 + W5[j0] * x5 + W6[j0] * x6 +
+          W7[j0] * x7 + W8[j0] * x8 + W9[j0] * x9 + W10[j0] * x10 + W11[j0] * x11 + W12[j0] * x12 +
+          W13[j0] * x13 + W14[j0] * x14 + W15[j0] * x15;
+        a1 += W0[j1] * x0 + W1[j1] * x1 + W2[j1] * x2 + W3[j1] * x3 + W4[j1] * x4 + W5[j1] * x5 + W6[j1] * x6 +
+          W7[j1] * x7 + W8[j1] * x8 + W9[j1] * x9 + W10[j1] * x10 + W11[j1] * x11 + W12[j1] * x12 +
+          W13[j1] * x13 + W14[j1] * x14 + W15[j1] * x15;
+        j0 += 16; j1 += 16;
+      }
+      for (; i < K; i++) {
+        x0 = x[i];
+        a0 += w[j0] * x0;
+        a1 += w[j1] * x0;
+        j0++; j1++;
+      }
+      sums[u] = a0;
+      sums[u + 1] = a1;
+      u += 2;
+    }
+    if (u < units) {
       j0 = u * K;
       a0 = 0;
       for (i = 0; i < K16; i += 16) {
@@ -137,28 +177,45 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
           W12[j0] * X12[i] + W13[j0] * X13[i] + W14[j0] * X14[i] + W15[j0] * X15[i];
         j0 += 16;
       }
-      for (; i < K; i++) a0 += w[j0++] * x[i];
-      out[u] = requantize(s, u, a0);
+      for (; i < K; i++) {
+        a0 += w[j0] * x[i];
+        j0++;
+      }
+      sums[u] = a0;
     }
+    requantizeAll(s, b.output);
   },
 };
 
-/**
- * Requantize one unit's exact sum of products (|sum| < 2^53): wrap to int32 with the folded
- * bias as TFLite does, then MultiplyByQuantizedMultiplier (exact fast path for |a| < 2^21,
- * fixed-point.ts), zero point and clamp.
- */
-function requantize(s: FullyConnectedState, u: number, acc: number): number {
-  const rq = s.rq;
-  let a = (acc + s.biasFolded[u]) | 0;
-  if (rq.hasLeft) a <<= rq.left[u];
-  const m = rq.mult[u], f = rq.inv[u];
-  let v: number;
-  if (a >= 0) {
-    v = a < 2097152 ? ((((a * m + 1073741824) / 2147483648) | 0) * f + 0.5) | 0 : requantizeSlow(a, m, f);
-  } else {
-    v = a > -2097152 ? ((((a * m - 1073741823) / 2147483648) | 0) * f - 0.5) | 0 : requantizeSlow(a, m, f);
+/** out[u] = clamp(zpOut + MBQM(bias[u] + sums[u])) for every unit. */
+function requantizeAll(s: FullyConnectedState, out: Int8Array): void {
+  const sums = s.sums, biasFolded = s.biasFolded, units = s.units;
+  const outZp = s.outZp, actMin = s.actMin, actMax = s.actMax;
+  const fast = s.fast;
+  let a = 0, v = 0;
+  if (fast !== null) {
+    // |bias + sum| <= 2^20: no int32 wrap, single rounding (common.ts fastRequant)
+    const M = fast.M, P = fast.P, N = fast.N, F = fast.F;
+    for (let u = 0; u < units; u++) {
+      a = sums[u] + biasFolded[u];
+      v = ((a * M[u] + (a < 0 ? N[u] : P[u])) * F[u]) | 0;
+      v += outZp;
+      out[u] = v < actMin ? actMin : v > actMax ? actMax : v;
+    }
+    return;
   }
-  v += s.outZp;
-  return v < s.actMin ? s.actMin : v > s.actMax ? s.actMax : v;
+  const rq = s.rq, mult = rq.mult, left = rq.left, inv = rq.inv, hasLeft = rq.hasLeft;
+  for (let u = 0; u < units; u++) {
+    // MultiplyByQuantizedMultiplier, inlined; exact fast path for |a| < 2^21 (fixed-point.ts)
+    a = (sums[u] + biasFolded[u]) | 0;
+    if (hasLeft) a <<= left[u];
+    const m = mult[u], f = inv[u];
+    if (a >= 0) {
+      v = a < 2097152 ? ((((a * m + 1073741824) / 2147483648) | 0) * f + 0.5) | 0 : requantizeSlow(a, m, f);
+    } else {
+      v = a > -2097152 ? ((((a * m - 1073741823) / 2147483648) | 0) * f - 0.5) | 0 : requantizeSlow(a, m, f);
+    }
+    v += outZp;
+    out[u] = v < actMin ? actMin : v > actMax ? actMax : v;
+  }
 }
