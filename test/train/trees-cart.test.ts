@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCsv } from '../../host/data/csv';
 import { Random } from '../../host/data/random';
-import { TrainingData } from '../../host/train/trees/builder';
+import { TrainingData, threshold } from '../../host/train/trees/builder';
 import { DecisionTreeClassifier, DecisionTreeRegressor } from '../../host/train/trees/cart';
 import { RandomForestClassifier, RandomForestRegressor } from '../../host/train/trees/forest';
 import { Tree, leafCount, leafIndex, treeDepth } from '../../host/train/trees/tree';
@@ -43,9 +43,29 @@ describe('CART', () => {
       const f = tree.feature[n];
       const leftMax = Math.max(...at[tree.left[n]].map((i) => digits.X[i][f]));
       const rightMin = Math.min(...at[tree.right[n]].map((i) => digits.X[i][f]));
+      // digits are integers: the midpoint is exact (and already tidy)
       expect(tree.threshold[n]).toBe((leftMax + rightMin) / 2);
     }
     expect(treeDepth(tree)).toBeLessThanOrEqual(6);
+  });
+
+  it('tidies a midpoint to the shortest decimal within a few ulps, inside the gap', () => {
+    expect(threshold(2.7, 2.9)).toBe(2.8);
+    expect(threshold(0.1, 0.2)).toBe(0.15);
+    expect(threshold(1, 2)).toBe(1.5);
+    expect(threshold(-0.35, -0.25)).toBe(-0.3);
+    expect(threshold(0.1 + 0.2, 0.5)).toBe(0.4);
+    const a = 1 / 3;
+    const b = 2 / 3;
+    expect(threshold(a, b)).toBe(a / 2 + b / 2); // no short decimal nearby: the midpoint
+    const next = 1 + 2 ** -52;
+    expect(threshold(1, next)).toBe(1); // the midpoint would round up to b: a, as scikit-learn
+    for (const [lo, hi] of [[5.1, 5.3], [1e-7, 3e-7], [123.45, 123.46], [-8, -7.9]]) {
+      const t = threshold(lo, hi);
+      expect(t).toBeGreaterThanOrEqual(lo);
+      expect(t).toBeLessThan(hi);
+      expect(Math.abs(t - (lo / 2 + hi / 2))).toBeLessThanOrEqual(Math.abs(t) * 1e-15);
+    }
   });
 
   it('node values are the class proportions of the samples reaching them', () => {

@@ -1,9 +1,9 @@
 // CART, grown depth-first with the best split at each node, the way scikit-learn's
 // BestSplitter does it: for each candidate feature the node's samples are scanned in value
 // order, a split may fall only between two values more than 1e-7 apart, the threshold is the
-// midpoint of those two values (the lower one if the midpoint rounds up to the upper one),
-// and `x <= threshold` goes left. Criteria: gini (classification), mse and friedman_mse
-// (regression), all with sample weights.
+// midpoint of those two values (the lower one if the midpoint rounds up to the upper one;
+// tidied to the shortest nearby decimal, see threshold()), and `x <= threshold` goes left.
+// Criteria: gini (classification), mse and friedman_mse (regression), with sample weights.
 //
 // Speed: every feature is sorted once (TrainingData); each tree keeps, per feature, the
 // indices of its samples in value order, and each split partitions those lists stably, so a
@@ -178,7 +178,8 @@ export function growTree(data: TrainingData, target: Target, params: TreeParams,
 
     let bestFeature = -1;
     let bestPos = -1;
-    let bestThreshold = 0;
+    let bestBelow = 0;
+    let bestAbove = 0;
     const splittable = only < 0 && depth < maxDepth && count >= minSamplesSplit && count >= 2 * minLeaf && impurity > EPSILON;
     if (splittable) {
       let bestProxy = -Infinity;
@@ -223,7 +224,8 @@ export function growTree(data: TrainingData, target: Target, params: TreeParams,
               bestProxy = proxy;
               bestFeature = f;
               bestPos = p + 1;
-              bestThreshold = midpoint(v, next);
+              bestBelow = v;
+              bestAbove = next;
             }
           }
         } else {
@@ -253,7 +255,8 @@ export function growTree(data: TrainingData, target: Target, params: TreeParams,
               bestProxy = proxy;
               bestFeature = f;
               bestPos = p + 1;
-              bestThreshold = midpoint(v, next);
+              bestBelow = v;
+              bestAbove = next;
             }
           }
         }
@@ -266,7 +269,7 @@ export function growTree(data: TrainingData, target: Target, params: TreeParams,
     }
 
     nodeFeature[id] = bestFeature;
-    nodeThreshold[id] = bestThreshold;
+    nodeThreshold[id] = threshold(bestBelow, bestAbove);
     // The children's samples: contiguous in the split feature's list already; the other
     // lists are partitioned stably, unless neither child can split again.
     const nLeft = bestPos - start;
@@ -310,8 +313,21 @@ export function growTree(data: TrainingData, target: Target, params: TreeParams,
   };
 }
 
-/** scikit-learn's threshold between two consecutive distinct values a < b. */
-function midpoint(a: number, b: number): number {
-  const t = a / 2 + b / 2;
-  return t === b || t === Infinity || t === -Infinity ? a : t;
+/**
+ * The threshold between two consecutive distinct values a < b: scikit-learn's midpoint
+ * (a when the midpoint rounds up to b), then tidied to the shortest decimal within 4 units
+ * in the last place of it, if that still lies in [a, b). Between 2.7 and 2.9 the computed
+ * midpoint may be 2.8 or a neighbouring double; tidying makes it the double 2.8, so a value
+ * written as 2.8 goes left (`x <= t`) rather than by the luck of the rounding, and so the
+ * quantized tree, which cannot see units in the last place, can make the same decision.
+ */
+export function threshold(a: number, b: number): number {
+  let t = a / 2 + b / 2;
+  if (t === b || t === Infinity || t === -Infinity) t = a;
+  const tolerance = Math.abs(t) * 8.881784197001252e-16; // 4 ulp
+  for (let digits = 1; digits <= 17; digits++) {
+    const d = Number(t.toPrecision(digits));
+    if (Math.abs(d - t) <= tolerance && d >= a && d < b) return d;
+  }
+  return t;
 }
