@@ -5,6 +5,7 @@ import { ModelError } from '../../firmware/core/errors';
 import { FeatureConfig } from '../../firmware/core/features/config';
 import { BAND_FLOOR, createFeaturePipeline } from '../../firmware/core/features/pipeline';
 import { featureConfig } from '../../host/signals/encode';
+import { SCENARIOS, vibrationWindows } from '../../host/signals/synthetic';
 import { Prng } from '../support/prng';
 import { referenceFeatures } from './reference';
 import { WINDOW_KINDS, randomWindow } from './windows';
@@ -85,6 +86,20 @@ describe('fixed-point features match the float64 reference', () => {
       if (process.env.EDGEML_FEATURE_STATS) console.log(`window ${n}: ${tally.bands} bands, ${(100 * tally.withinOneQ8 / tally.bands).toFixed(1)}% within 1 Q8 unit, worst ${tally.worstLsb.toFixed(2)} LSB·sqrt(bins)`);
     });
   }
+
+  it('synthetic vibration windows of every scenario (256 and 1024 frames × 3 axes)', () => {
+    const tally: Tally = { bands: 0, withinOneQ8: 0, worstLsb: 0 };
+    for (const n of [256, 1024]) {
+      const config = featureConfig({
+        windowLength: n, channels: 3, sampleRateHz: 1000,
+        bandsHz: [[0, 2], [2, 15], [15, 40], [40, 80], [80, 150], [150, 250], [250, 420], [420, 500]],
+      });
+      SCENARIOS.forEach((scenario, s) => {
+        for (const w of vibrationWindows({ seed: 40 + s, scenario, count: FULL ? 8 : 2, windowLength: n })) check(config, w, tally, 0, scenario);
+      });
+    }
+    if (process.env.EDGEML_FEATURE_STATS) console.log(`synthetic: ${tally.bands} bands, ${(100 * tally.withinOneQ8 / tally.bands).toFixed(1)}% within 1 Q8 unit, worst ${tally.worstLsb.toFixed(2)} LSB·sqrt(bins)`);
+  });
 
   it('windows at an offset of a larger buffer, and subsets of features', () => {
     const rng = new Prng(7);

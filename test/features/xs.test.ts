@@ -6,6 +6,7 @@ import { ModelError } from '../../firmware/core/errors';
 import { createFeaturePipeline } from '../../firmware/core/features/pipeline';
 import { WindowBuffer } from '../../firmware/core/features/window-buffer';
 import { encodeFeatureConfig, featureConfig } from '../../host/signals/encode';
+import { SCENARIOS, vibrationWindows } from '../../host/signals/synthetic';
 import { Prng } from '../support/prng';
 import { randomWindow } from './windows';
 import { XsFeatures } from './xs-features';
@@ -41,6 +42,15 @@ describe('features in XS are byte-identical with Node', () => {
         fromXs.forEach((f, i) => expect(Array.from(f), `n ${n} variant ${variant} window ${i}`).toEqual(Array.from(fromNode[i])));
       }
     }
+  });
+
+  it('synthetic vibration of every scenario', async () => {
+    const section = encodeFeatureConfig(featureConfig({ windowLength: 256, channels: 3, sampleRateHz: 1000, bandsHz: [[2, 15], [15, 40], [40, 80], [80, 150], [150, 250], [250, 420], [420, 500]] }));
+    await xs.configure(section);
+    const windows = SCENARIOS.flatMap((scenario, s) => vibrationWindows({ seed: 90 + s, scenario, count: 5 }));
+    const fromXs = await xs.compute(windows);
+    const fromNode = nodeFeatures(section, windows);
+    expect(fromXs.map((f) => Array.from(f))).toEqual(fromNode.map((f) => Array.from(f)));
   });
 
   it('a stream through WindowBuffer in XS gives the features of each hop', async () => {
