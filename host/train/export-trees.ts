@@ -2,6 +2,7 @@
 // body, describe INPUT and OUTPUT, embed self-test vectors computed by the device's own
 // engine, sign. And the check that matters: the package, run through firmware/core's
 // loadModel, against the float model.
+import { DTYPE_INT16 } from '../../firmware/core/engine';
 import { KIND_TREES } from '../../firmware/core/package/layout';
 import { loadModel } from '../../firmware/core/model';
 import { buildPackage } from '../package/build';
@@ -24,7 +25,8 @@ export interface ExportTreesOptions {
   quantization?: FeatureQuantization;
   /** The rows the model was trained on (to choose the quantization). */
   trainingRows?: readonly ArrayLike<number>[];
-  /** Real-valued rows to embed, quantized, as self-test vectors (a handful; at most 65535). */
+  /** Real-valued rows to embed, quantized, as self-test vectors (a handful; at most 65535).
+   * Default: up to 8 rows spread over `trainingRows`; [] for none. */
   selfTestRows?: readonly ArrayLike<number>[];
   /** Optional feature-pipeline section. */
   features?: Uint8Array;
@@ -51,7 +53,7 @@ export function treePackageDefOf(model: TreeModel, quantization: FeatureQuantiza
     name: options.name,
     modelVersion: options.modelVersion ?? 1,
     createdAt: options.createdAt ?? Math.floor(Date.now() / 1000),
-    input: { dtype: 2, dims: [model.featureCount], scales: q.quantization.scales, zeroPoints: q.quantization.zeroPoints },
+    input: { dtype: DTYPE_INT16, dims: [model.featureCount], scales: q.quantization.scales, zeroPoints: q.quantization.zeroPoints },
     output: { ...q.output, labels: model.task === 'classification' ? labels : [] },
     body: encoded.body,
   };
@@ -65,7 +67,8 @@ export function exportTrees(model: TreeModel, options: ExportTreesOptions): Expo
     ?? (options.trainingRows ? chooseFeatureQuantization(options.trainingRows) : undefined);
   if (!quantization) throw new RangeError('give the quantization or the training rows to choose it from');
   const { def, quantized, encoded } = treePackageDefOf(model, quantization, options);
-  const selfTestInputs = options.selfTestRows ? quantizeRows(quantized.quantization, options.selfTestRows) : undefined;
+  const rows = options.selfTestRows ?? spread(options.trainingRows ?? [], 8);
+  const selfTestInputs = rows.length > 0 ? quantizeRows(quantized.quantization, rows) : undefined;
   const bytes = buildPackage(def, { selfTestInputs, signer: options.signer });
   return {
     bytes,
@@ -73,6 +76,12 @@ export function exportTrees(model: TreeModel, options: ExportTreesOptions): Expo
     quantization: quantized.quantization,
     report: { ...quantized.report, nodeCount: encoded.nodeCount, leafCount: encoded.leafCount, bodyBytes: encoded.body.length },
   };
+}
+
+/** Up to `count` rows at even intervals. */
+function spread<T>(rows: readonly T[], count: number): T[] {
+  if (rows.length <= count) return [...rows];
+  return Array.from({ length: count }, (_, i) => rows[Math.floor((i * rows.length) / count)]);
 }
 
 export interface Agreement {

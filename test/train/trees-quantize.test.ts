@@ -253,6 +253,14 @@ describe('exported packages', () => {
     }
   });
 
+  it('embeds self-test vectors spread over the training rows by default', () => {
+    const model = DecisionTreeClassifier.fit(datasets.iris.X, datasets.iris.y, { maxDepth: 3 });
+    const withDefault = loadModel(exportTrees(model, { name: 'x', trainingRows: datasets.iris.X }).bytes);
+    expect(withDefault.selfTestVectors).toHaveLength(8);
+    expect(withDefault.selfTest()).toMatchObject({ passed: true, count: 8 });
+    expect(loadModel(exportTrees(model, { name: 'x', trainingRows: datasets.iris.X, selfTestRows: [] }).bytes).selfTestVectors).toHaveLength(0);
+  });
+
   it('refuses a quantization of the wrong width and a model with the wrong labels', () => {
     const model = DecisionTreeClassifier.fit(datasets.iris.X, datasets.iris.y, { maxDepth: 2 });
     expect(() => quantizeTrees(model, { scales: [1], zeroPoints: [0] })).toThrow(RangeError);
