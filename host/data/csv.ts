@@ -57,9 +57,19 @@ export function parseCsvRecords(text: string): { fields: string[]; line: number 
         line++;
         break;
       }
-      if (c === '"' && !quoted) throw new DatasetError('MALFORMED', `a quote inside unquoted field ${fields.length + 1}`, { row: line });
-      field += c;
-      at++;
+      if (c === '"' || quoted) {
+        // After a closing quote only a separator may follow (checked above), so this is a
+        // quote inside an unquoted field.
+        throw new DatasetError('MALFORMED', `a quote inside unquoted field ${fields.length + 1}`, { row: line });
+      }
+      // An unquoted field: up to the next separator, line end or quote, in one slice.
+      const from = at;
+      while (at < n) {
+        const k = text.charCodeAt(at);
+        if (k === 44 || k === 10 || k === 13 || k === 34) break; // , \n \r "
+        at++;
+      }
+      field += text.slice(from, at);
     }
     // A line with nothing on it is not a record.
     if (!(fields.length === 1 && fields[0] === '' && !quoted)) records.push({ fields, line: start });
