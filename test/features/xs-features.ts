@@ -60,6 +60,15 @@ export class XsFeatures {
     return result;
   }
 
+  /** The device loop in XS (WindowBuffer → compute into model.input → predict): the class of each window. */
+  async classifyStream(pkg: Uint8Array, frames: Int16Array): Promise<number[]> {
+    const payload = new Uint8Array(4 + pkg.length + frames.length * 2);
+    new DataView(payload.buffer).setUint32(0, pkg.length, true);
+    payload.set(pkg, 4);
+    payload.set(bytesOf(frames), 4 + pkg.length);
+    return Array.from((await this.#runner.call('classifyStream', payload)).reply);
+  }
+
   /** Deterministic computrons of one compute() on `window`, the call overhead subtracted. */
   async computronsPerWindow(window: Int16Array, iterations = 10): Promise<number> {
     await this.#runner.call('setWindow', bytesOf(window));

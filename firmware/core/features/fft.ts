@@ -192,8 +192,50 @@ export class RealFft {
   /**
    * After run(): power[k] = re² + im² of X[k] / N for the bins k in [from, to), to <= m + 1.
    * X = (E + W^k · O) / 2, E = (Z[k] + conj Z[m−k]) / 2, O = (Z[k] − conj Z[m−k]) / 2i, W = e^(−2πi/n).
+   * Bins k and m − k read the same two values of Z, so they are computed together when both are
+   * wanted (with exactly the arithmetic of a lone bin).
    */
   power(from: number, to: number, power: Int32Array): void {
+    const m = this.m;
+    // Pairs (k, m − k) with 0 < k < m − k, both in [from, to): k in [pa, pb].
+    let pa = from > m - to + 1 ? from : m - to + 1;
+    if (pa < 1) pa = 1;
+    const pb = (m >> 1) - 1 < m - from ? (m >> 1) - 1 : m - from;
+    if (pb < pa) {
+      this.#bins(from, to, power);
+      return;
+    }
+    this.#bins(from, pa, power);
+    this.#bins(pb + 1, m - pb, power);
+    this.#bins(m - pa + 1, to, power);
+    const re = this.re;
+    const im = this.im;
+    const sc = this.#sc;
+    const ss = this.#ss;
+    let k = pa, q = 0, zr = 0, zi = 0, yr = 0, yi = 0, dr = 0, di = 0, c = 0, s = 0, xr = 0, xi = 0, er = 0;
+    for (; k <= pb; k++) {
+      q = m - k;
+      zr = re[k]; zi = im[k];
+      yr = re[q]; yi = im[q];
+      er = zr + yr + 2;
+      di = (zi + yi + 1) >> 1;
+      // bin k
+      dr = (zr - yr + 1) >> 1;
+      c = sc[k]; s = ss[k];
+      xr = (er + ((c * di - s * dr + 8192) >> 14)) >> 2;
+      xi = (zi - yi + 2 + ((-c * dr - s * di + 8192) >> 14)) >> 2;
+      power[k] = xr * xr + xi * xi;
+      // bin m − k: the roles of Z[k] and Z[m − k] swap
+      dr = (yr - zr + 1) >> 1;
+      c = sc[q]; s = ss[q];
+      xr = (er + ((c * di - s * dr + 8192) >> 14)) >> 2;
+      xi = (yi - zi + 2 + ((-c * dr - s * di + 8192) >> 14)) >> 2;
+      power[q] = xr * xr + xi * xi;
+    }
+  }
+
+  /** power() of the bins [from, to) one at a time. */
+  #bins(from: number, to: number, power: Int32Array): void {
     const re = this.re;
     const im = this.im;
     const sc = this.#sc;
