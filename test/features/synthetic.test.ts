@@ -2,7 +2,9 @@
 // scenario where vibration analysis looks for it, and features that tell the scenarios apart.
 import { describe, expect, it } from 'vitest';
 import { createFeaturePipeline } from '../../firmware/core/features/pipeline';
+import { WindowBuffer } from '../../firmware/core/features/window-buffer';
 import { featureConfig } from '../../host/signals/encode';
+import { extractFeatures, extractStreamFeatures } from '../../host/signals/features';
 import {
   SCENARIOS, Scenario, VibrationSimulator, vibrationDataset, vibrationStream, vibrationWindows,
 } from '../../host/signals/synthetic';
@@ -174,5 +176,30 @@ describe('features separate the four scenarios', () => {
     }
     if (process.env.EDGEML_FEATURE_STATS) console.log(`nearest centroid: ${correct} / ${test.length} windows of unseen machines`);
     expect(correct / test.length).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('host feature extraction', () => {
+  it('extractFeatures and extractStreamFeatures run the device pipeline as the WindowBuffer does', () => {
+    const config = featureConfig({ windowLength: 64, hop: 40, channels: 3, bands: [[1, 9], [9, 33]] });
+    const stream = vibrationStream({ seed: 3, segments: [{ scenario: 'normal', seconds: 0.5 }, { scenario: 'bearing', seconds: 0.5 }] });
+    const table = extractStreamFeatures(config, stream.samples);
+    const ring = new WindowBuffer(64, 3, 40);
+    const pipeline = createFeaturePipeline(config);
+    const expected: number[][] = [];
+    const frames: number[] = [];
+    for (let f = 0; f < 1000; f++) {
+      if (ring.push(stream.samples, 3 * f)) {
+        const out = new Int16Array(pipeline.featureCount);
+        pipeline.compute(ring.samples, out, ring.offset);
+        expected.push(Array.from(out));
+        frames.push(f);
+      }
+    }
+    expect(table.rows.map((r) => Array.from(r))).toEqual(expected);
+    expect(table.lastFrame).toEqual(frames);
+    const windows = vibrationWindows({ seed: 3, scenario: 'imbalance', count: 3, windowLength: 64 });
+    expect(extractFeatures(config, windows).rows[2]).toEqual(extractStreamFeatures(config, windows[2]).rows[0]);
+    expect(() => extractFeatures(config, [new Int16Array(5)])).toThrow(RangeError);
   });
 });
