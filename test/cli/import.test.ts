@@ -11,7 +11,7 @@ describe('edgeml import', () => {
     const key = join(dir, 'k');
     expect(edgeml(['keygen', '--out', key]).code).toBe(0);
     const out = join(dir, 'iris.edgm');
-    const r = edgeml(['import', 'xgboost', 'test/fixtures/xgboost/iris-softprob.model.json', '--out', out, '--labels', 'setosa,versicolor,virginica', '--key', `${key}.key`, '--version', '7', '--json']);
+    const r = edgeml(['import', 'xgboost', 'test/fixtures/xgboost/iris-softprob.model.json', '--out', out, '--labels', 'setosa,versicolor,virginica', '--key', `${key}.key`, '--model-version', '7', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ trees: 60, objective: 'softmax', classes: 3, signed: true });
     const info = JSON.parse(edgeml(['inspect', out, '--key', `${key}.pub`, '--json']).stdout);

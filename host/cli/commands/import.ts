@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../io';
 
 const PARSERS = { xgboost: parseXgboost, lightgbm: parseLightgbm } as const;
 
-interface ImportOptions { out: string; name?: string; labels?: string; version: number; key?: string; missing: boolean; json?: boolean }
+interface ImportOptions { out: string; name?: string; labels?: string; modelVersion: number; key?: string; missing: boolean; json?: boolean }
 
 export function registerImport(program: Command): void {
   program
@@ -25,7 +25,7 @@ export function registerImport(program: Command): void {
     .requiredOption('--out <model.edgm>', 'package to write')
     .option('--name <name>', 'model name (default: the file name)')
     .option('--labels <a,b,c>', 'class labels, comma-separated (default: 0, 1, ...)')
-    .option('--version <n>', 'model version (monotonic; devices refuse older ones)', (v) => Number.parseInt(v, 10), 1)
+    .option('--model-version <n>', 'model version (monotonic; devices refuse older ones)', (v) => Number.parseInt(v, 10), 1)
     .option('--key <private.key>', 'sign the package with this key (edgeml keygen)')
     .option('--no-missing', 'assume inputs never have missing values (smaller, faster model)')
     .option('--json', 'print the result as JSON')
@@ -51,7 +51,7 @@ export function registerImport(program: Command): void {
       const def = importedPackageDef(model, quantized, {
         name: opts.name ?? basename(file).replace(/\.[^.]*$/, '').slice(0, 32),
         labels: opts.labels?.split(',').map((l) => l.trim()),
-        modelVersion: opts.version,
+        modelVersion: opts.modelVersion,
       });
       const signer = opts.key ? createSigner(readFileSync(opts.key, 'utf8')) : undefined;
       const bytes = buildPackage(def, { signer });
