@@ -7,7 +7,7 @@ import { GraphBuilder, encodeGraphBody, outSize } from '../../host/package/graph
 import type { ActivationName, ConvLayer, GraphDef, PaddingName, QuantParams } from '../../host/package/graph-body';
 import { parseGraphBody } from '../../firmware/core/graph/format';
 import { conv2d } from '../../firmware/core/graph/ops/conv2d';
-import { FAST_ACC_MAX, channelRequant, fastRequant } from '../../firmware/core/graph/ops/common';
+import { channelRequant, fastRequant } from '../../firmware/core/graph/ops/common';
 import type { ConvState } from '../../firmware/core/graph/ops/conv2d';
 import { depthwiseConv2d } from '../../firmware/core/graph/ops/depthwise-conv2d';
 import { averagePool2d, maxPool2d } from '../../firmware/core/graph/ops/pool';
@@ -80,14 +80,17 @@ describe('single-rounding requantization (fastRequant)', () => {
       const real = 2 ** (-e - 1) * (1 + frac);
       const w = { scales: Float32Array.of(Math.fround(real)), scale: 0 } as unknown as Parameters<typeof channelRequant>[1];
       const rq = channelRequant(1, w, 1, 1, 'test');
-      const A = rng.pick([FAST_ACC_MAX, 70000, 1000]);
+      const A = rng.pick([2 ** 22, 2 ** 20, 70000, 1000]);
       const fr = fastRequant(rq, Float64Array.of(-A), Float64Array.of(A));
       const { multiplier, shift } = refQuantizeMultiplier(Math.fround(real));
-      if (fr === null) {
-        // refused only for shifts beyond 21 or left shifts that leave the exact range
-        expect(shift < -21 || A * multiplier * 2 ** Math.max(shift, 0) + 2 ** 31 >= 2 ** 53).toBe(true);
-        continue;
+      {
+        // refused exactly for shifts beyond 21, int32 wrap, or products beyond 2^53
+        const e = shift > 0 ? 0 : -shift, l = shift > 0 ? shift : 0;
+        const P = e >= 1 ? 2 ** 30 + 2 ** (30 + e) : 2 ** 30;
+        const ok = e <= 21 && A * 2 ** l < 2 ** 31 && A * multiplier * 2 ** l + P < 2 ** 53;
+        expect(fr !== null, `A ${A} m ${multiplier} shift ${shift}`).toBe(ok);
       }
+      if (fr === null) continue;
       const M = fr.M[0], P = fr.P[0], N = fr.N[0], F = fr.F[0];
       const check = (a: number): void => {
         const want = refMbqm(a, multiplier, shift);
@@ -118,7 +121,7 @@ describe('single-rounding requantization (fastRequant)', () => {
 describe('CONV_2D small-K kernel (K <= 16)', () => {
   it('matches the reference over random shapes, paddings, strides and quantization, and is chosen', () => {
     const rng = new Prng(7001);
-    let small = 0;
+    let small = 0, three = 0;
     for (let i = 0; i < CASES; i++) {
       const oneD = rng.bool(0.3);
       const kH = oneD ? 1 : rng.int(1, 4);
@@ -139,12 +142,15 @@ describe('CONV_2D small-K kernel (K <= 16)', () => {
       const st = convState(def);
       if (st.small !== null) {
         small++;
+        if (st.small.lanes === 3) three++;
         const K = kH * kW * C;
         expect(st.small.slots).toBe(K <= 4 ? 4 : K <= 9 ? 9 : 16);
       }
-      checkAgainstReference(def, rng, `small conv case ${i} (${st.small ? `slots ${st.small.slots}` : 'general'})`);
+      checkAgainstReference(def, rng, `small conv case ${i} (${st.small ? `slots ${st.small.slots} lanes ${st.small.lanes}` : 'general'})`);
     }
     expect(small).toBeGreaterThan(CASES * 0.6);
+    expect(three).toBeGreaterThan(CASES * 0.15);
+    expect(small - three).toBeGreaterThan(CASES * 0.02);
   });
 
   it('is chosen at K = 16 and not at K = 17; both match the reference', () => {
@@ -162,27 +168,38 @@ describe('CONV_2D small-K kernel (K <= 16)', () => {
     }
   });
 
-  it('takes the general kernel when an accumulator may exceed 2^20 or the shift exceeds 21, exact either way', () => {
+  it('takes the general kernel exactly when |a| * M + P would reach 2^53 or the shift exceeds 21', () => {
     const rng = new Prng(7003);
-    for (const [delta, shift] of [[0, 5], [1, 5], [0, 21], [0, 22], [-1, 0], [0, -3]] as const) {
-      for (const act of ['NONE', 'RELU'] as ActivationName[]) {
-        const b = new GraphBuilder();
-        const qIn = { scale: 0.25, zeroPoint: rng.pick([-128, 0, 127]) };
-        const x = b.input([1, 5, 5, 1], qIn);
-        const weights = Int8Array.from({ length: 18 }, (_, k) => (k < 9 ? 127 : -127));
-        // accumulator max over all inputs: bias - zp * sum(w) + 127 * sum(w) for positive weights
-        const sum = 9 * 127;
-        const top = 2 ** 20 - 127 * sum + qIn.zeroPoint * sum + delta;
-        const layer: ConvLayer = {
-          weights, weightShape: [2, 3, 3, 1],
-          weightScales: [Math.fround(2 ** (-shift - 1) * 1.3 / qIn.scale), Math.fround(2 ** (-shift - 1) * 1.7 / qIn.scale)],
-          bias: Int32Array.of(top, -1000), output: { scale: 1, zeroPoint: rng.int(-128, 127) }, activation: act,
-        };
-        const def = b.build(b.conv2d(x, layer, { padding: 'SAME' }));
-        const st = convState(def);
-        const expectSmall = delta <= 0 && shift <= 21 && shift >= 0;
-        expect(st.small !== null, `delta ${delta} shift ${shift}`).toBe(expectSmall);
-        checkAgainstReference(def, rng, `bound delta ${delta} shift ${shift} ${act}`);
+    for (const shift of [5, 12, 21, 22, 0, -3]) {
+      for (const delta of [0, 1, -1]) {
+        for (const act of ['NONE', 'RELU'] as ActivationName[]) {
+          const b = new GraphBuilder();
+          const qIn = { scale: 0.25, zeroPoint: rng.pick([-128, 0, 127]) };
+          const x = b.input([1, 5, 5, 1], qIn);
+          const weights = Int8Array.from({ length: 18 }, (_, k) => (k < 9 ? 127 : -127));
+          const scale0 = Math.fround((2 ** (-shift - 1) * 1.3) / qIn.scale);
+          const { multiplier, shift: qs } = refQuantizeMultiplier(qIn.scale * scale0);
+          expect(qs + shift).toBe(0);
+          const e = qs > 0 ? 0 : -qs, left = qs > 0 ? qs : 0;
+          const M = multiplier * 2 ** left, P = e >= 1 ? 2 ** 30 + 2 ** (30 + e) : 2 ** 30;
+          // the largest accumulator bound with A * M + P < 2^53, capped by int32 (no wrap)
+          const amax = Math.min(Math.ceil((2 ** 53 - P) / M) - 1, 2 ** 31 / 2 ** left - 1);
+          const top = Math.min(amax + delta, 2 ** 31 - 1 - 9 * 127 * 127);
+          // accumulator max over all inputs: bias - zp * sum(w) + 127 * sum(w) for positive weights
+          const sum = 9 * 127;
+          const bias0 = top - 127 * sum + qIn.zeroPoint * sum;
+          if (bias0 < -(2 ** 31) || bias0 > 2 ** 31 - 1) continue;
+          const layer: ConvLayer = {
+            weights, weightShape: [2, 3, 3, 1],
+            weightScales: [scale0, Math.fround((2 ** (-shift - 1) * 1.7) / qIn.scale)],
+            bias: Int32Array.of(bias0, -1000), output: { scale: 1, zeroPoint: rng.int(-128, 127) }, activation: act,
+          };
+          const def = b.build(b.conv2d(x, layer, { padding: 'SAME' }));
+          const st = convState(def);
+          const expectSmall = shift <= 21 && top <= amax;
+          expect(st.small !== null, `delta ${delta} shift ${shift} top ${top} amax ${amax}`).toBe(expectSmall);
+          checkAgainstReference(def, rng, `bound delta ${delta} shift ${shift} ${act}`);
+        }
       }
     }
   });
@@ -217,6 +234,36 @@ describe('CONV_2D small-K kernel (K <= 16)', () => {
       const def = b.build(b.conv2d(x, qualifyingConv(rng, qIn, outC, kH, kW, C), { padding }));
       expect(convState(def).small).not.toBeNull();
       checkAgainstReference(def, rng, `first layer ${H}x${W}x${C}->${outC}`);
+    }
+  });
+});
+
+describe('CONV_2D small-K lanes', () => {
+  it('packs three channels per double up to a lane half-width of 2^17 - 1, two beyond; exact at both', () => {
+    // half-width of a centred lane: ceil(255 * sum|w| / 2): 1028 -> 131070 (3 lanes), 1029 -> 131198 (2)
+    const rng = new Prng(7006);
+    for (const [last, lanes] of [[12, 3], [13, 2], [-12, 3], [0, 3]] as const) {
+      for (const outC of [1, 2, 3, 4, 5, 7]) {
+        for (const zpIn of [-128, 0, 127]) {
+          const b = new GraphBuilder();
+          const qIn = { scale: 0.25, zeroPoint: zpIn };
+          const x = b.input([1, 5, 6, 1], qIn);
+          const weights = new Int8Array(outC * 9);
+          for (let c = 0; c < outC; c++) {
+            for (let t = 0; t < 8; t++) weights[c * 9 + t] = rng.bool() ? 127 : -127;
+            // one channel carries the boundary, the others are lighter
+            weights[c * 9 + 8] = c === outC - 1 ? last : 5;
+          }
+          const def = b.build(b.conv2d(x, {
+            weights, weightShape: [outC, 3, 3, 1], weightScales: Array.from({ length: outC }, () => Math.fround(2 ** -12 * 1.37)),
+            bias: rng.int32Array(outC, -3000000, 3000000), output: { scale: 0.25, zeroPoint: rng.int(-128, 127) },
+            activation: rng.pick(['NONE', 'RELU'] as const),
+          }, { padding: rng.pick(['SAME', 'VALID'] as const) }));
+          const st = convState(def);
+          expect(st.small?.lanes, `last ${last} outC ${outC}`).toBe(lanes);
+          checkAgainstReference(def, rng, `lanes last ${last} outC ${outC} zp ${zpIn}`);
+        }
+      }
     }
   });
 });

@@ -176,9 +176,6 @@ export interface FastRequant {
   readonly F: Float64Array;
 }
 
-/** Largest accumulator magnitude the fast kernels accept (two 2^32-packed lanes stay exact). */
-export const FAST_ACC_MAX = 1048576; // 2^20
-
 /**
  * MultiplyByQuantizedMultiplier as one multiply-add and one truncation, when provably exact.
  *
@@ -192,12 +189,13 @@ export const FAST_ACC_MAX = 1048576; // 2^20
  *            x = 0 both give 0), and floor(n / D) = trunc((n - D + 1) / D) for n < D, so
  *            out = trunc((a*M + N) / 2^(31+e)) with N = 1 - P.
  * a*M and the sums are integers below 2^53 (exact) when |a| * M + P < 2^53; the scaling by
- * F = 2^-(31+e) is exact; |out| < 2^31 so `| 0` truncates. When the output range's lower
+ * F = 2^-(31+e) is exact; |out| < 2^22 so `| 0` truncates. When the output range's lower
  * bound (relative to the zero point) is 0 (RELU, RELU6, or zero point -128), `P` may be used
  * for negative `a` too: both formulas then give a value <= 0, clamped to the same bound.
  *
- * Returns null unless, for every channel, |a| <= FAST_ACC_MAX over [accMin[c], accMax[c]],
- * e <= 21, a * 2^left cannot wrap, and |a| * M + P < 2^53.
+ * Returns null unless, for every channel and every a in [accMin[c], accMax[c]] (A the larger
+ * magnitude): e <= 21, a * 2^left cannot wrap an int32 (so neither can a, as in TFLite's
+ * accumulator), and A * M + P < 2^53.
  */
 export function fastRequant(rq: Requant, accMin: Float64Array, accMax: Float64Array): FastRequant | null {
   const n = rq.mult.length;
@@ -206,7 +204,7 @@ export function fastRequant(rq: Requant, accMin: Float64Array, accMax: Float64Ar
     const A = Math.max(Math.abs(accMin[c]), Math.abs(accMax[c]));
     const e = rq.right[c];
     const left = rq.left[c];
-    if (!(A <= FAST_ACC_MAX) || e > 21 || A * 2 ** left >= 2147483648) return null;
+    if (!(A * 2 ** left < 2147483648) || e > 21) return null;
     M[c] = rq.mult[c] * 2 ** left;
     P[c] = e >= 1 ? 1073741824 + 2 ** (30 + e) : 1073741824;
     N[c] = 1 - P[c];
