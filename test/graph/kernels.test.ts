@@ -269,10 +269,10 @@ describe('CONV_2D small-K lanes', () => {
 });
 
 describe('FULLY_CONNECTED unit groups and input chunks', () => {
-  it('matches the reference at chunk (16) and group (4) boundaries', () => {
+  it('matches the reference at chunk (16) and group (8, 4, 2, 1) boundaries', () => {
     const rng = new Prng(7101);
     for (const K of [1, 15, 16, 17, 31, 32, 33, 47, 100]) {
-      for (const units of [1, 3, 4, 5, 7, 8, 9, 12]) {
+      for (const units of [1, 3, 4, 5, 7, 8, 9, 12, 14, 15, 16, 17]) {
         const b = new GraphBuilder();
         const qIn = { scale: 0.05, zeroPoint: rng.pick([-128, 0, 127, rng.int(-128, 127)]) };
         const x = b.input([1, K], qIn);

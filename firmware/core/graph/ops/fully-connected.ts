@@ -4,8 +4,8 @@
 //
 // out[u] = clamp(zpOut + MBQM(bias[u] + sum_i w[u, i] * (in[i] - zpIn)), actMin, actMax)
 //
-// As in CONV_2D the input offset is folded into the bias at load. Units are done four (then
-// two, then one) at a time: each chunk of 16 inputs is read once into locals and multiplied with
+// As in CONV_2D the input offset is folded into the bias at load. Units are done eight (then
+// four, two, one) at a time: each chunk of 16 inputs is read once into locals and multiplied with
 // the units' weights, read through 16 views of the weights shifted by 0..15 (one index per unit,
 // no index arithmetic). The sums of products are exact doubles (|sum| < 2^24 * 2^14); they are
 // kept in `sums`, then requantized in one loop: with the single-rounding form of fastRequant
@@ -109,26 +109,80 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
       X8 = xv[8], X9 = xv[9], X10 = xv[10], X11 = xv[11], X12 = xv[12], X13 = xv[13], X14 = xv[14], X15 = xv[15];
     let x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0,
       x8 = 0, x9 = 0, x10 = 0, x11 = 0, x12 = 0, x13 = 0, x14 = 0, x15 = 0;
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, j0 = 0, j1 = 0, j2 = 0, j3 = 0, i = 0, u = 0;
-    // four units at a time: each input chunk of 16 is read once into locals
-    for (; u + 4 <= units; u += 4) {
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    let j0 = 0, j1 = 0, j2 = 0, j3 = 0, j4 = 0, j5 = 0, j6 = 0, j7 = 0, i = 0, u = 0;
+    // eight units at a time: each input chunk of 16 is read once into locals
+    for (; u + 8 <= units; u += 8) {
+      j0 = u * K; j1 = j0 + K; j2 = j1 + K; j3 = j2 + K; j4 = j3 + K; j5 = j4 + K; j6 = j5 + K; j7 = j6 + K;
+      a0 = 0; a1 = 0; a2 = 0; a3 = 0; a4 = 0; a5 = 0; a6 = 0; a7 = 0;
+      for (i = 0; i < K16; i += 16) {
+        x0 = X0[i]; x1 = X1[i]; x2 = X2[i]; x3 = X3[i]; x4 = X4[i]; x5 = X5[i]; x6 = X6[i]; x7 = X7[i];
+        x8 = X8[i]; x9 = X9[i]; x10 = X10[i]; x11 = X11[i]; x12 = X12[i]; x13 = X13[i]; x14 = X14[i]; x15 = X15[i];
+        a0 += W0[j0] * x0 + W1[j0] * x1 + W2[j0] * x2 + W3[j0] * x3 + W4[j0] * x4 + W5[j0] * x5 + W6[j0] * x6 +
+          W7[j0] * x7 + W8[j0] * x8 + W9[j0] * x9 + W10[j0] * x10 + W11[j0] * x11 +
+          W12[j0] * x12 + W13[j0] * x13 + W14[j0] * x14 + W15[j0] * x15;
+        a1 += W0[j1] * x0 + W1[j1] * x1 + W2[j1] * x2 + W3[j1] * x3 + W4[j1] * x4 + W5[j1] * x5 + W6[j1] * x6 +
+          W7[j1] * x7 + W8[j1] * x8 + W9[j1] * x9 + W10[j1] * x10 + W11[j1] * x11 +
+          W12[j1] * x12 + W13[j1] * x13 + W14[j1] * x14 + W15[j1] * x15;
+        a2 += W0[j2] * x0 + W1[j2] * x1 + W2[j2] * x2 + W3[j2] * x3 + W4[j2] * x4 + W5[j2] * x5 + W6[j2] * x6 +
+          W7[j2] * x7 + W8[j2] * x8 + W9[j2] * x9 + W10[j2] * x10 + W11[j2] * x11 +
+          W12[j2] * x12 + W13[j2] * x13 + W14[j2] * x14 + W15[j2] * x15;
+        a3 += W0[j3] * x0 + W1[j3] * x1 + W2[j3] * x2 + W3[j3] * x3 + W4[j3] * x4 + W5[j3] * x5 + W6[j3] * x6 +
+          W7[j3] * x7 + W8[j3] * x8 + W9[j3] * x9 + W10[j3] * x10 + W11[j3] * x11 +
+          W12[j3] * x12 + W13[j3] * x13 + W14[j3] * x14 + W15[j3] * x15;
+        a4 += W0[j4] * x0 + W1[j4] * x1 + W2[j4] * x2 + W3[j4] * x3 + W4[j4] * x4 + W5[j4] * x5 + W6[j4] * x6 +
+          W7[j4] * x7 + W8[j4] * x8 + W9[j4] * x9 + W10[j4] * x10 + W11[j4] * x11 +
+          W12[j4] * x12 + W13[j4] * x13 + W14[j4] * x14 + W15[j4] * x15;
+        a5 += W0[j5] * x0 + W1[j5] * x1 + W2[j5] * x2 + W3[j5] * x3 + W4[j5] * x4 + W5[j5] * x5 + W6[j5] * x6 +
+          W7[j5] * x7 + W8[j5] * x8 + W9[j5] * x9 + W10[j5] * x10 + W11[j5] * x11 +
+          W12[j5] * x12 + W13[j5] * x13 + W14[j5] * x14 + W15[j5] * x15;
+        a6 += W0[j6] * x0 + W1[j6] * x1 + W2[j6] * x2 + W3[j6] * x3 + W4[j6] * x4 + W5[j6] * x5 + W6[j6] * x6 +
+          W7[j6] * x7 + W8[j6] * x8 + W9[j6] * x9 + W10[j6] * x10 + W11[j6] * x11 +
+          W12[j6] * x12 + W13[j6] * x13 + W14[j6] * x14 + W15[j6] * x15;
+        a7 += W0[j7] * x0 + W1[j7] * x1 + W2[j7] * x2 + W3[j7] * x3 + W4[j7] * x4 + W5[j7] * x5 + W6[j7] * x6 +
+          W7[j7] * x7 + W8[j7] * x8 + W9[j7] * x9 + W10[j7] * x10 + W11[j7] * x11 +
+          W12[j7] * x12 + W13[j7] * x13 + W14[j7] * x14 + W15[j7] * x15;
+        j0 += 16; j1 += 16; j2 += 16; j3 += 16; j4 += 16; j5 += 16; j6 += 16; j7 += 16;
+      }
+      for (; i < K; i++) {
+        x0 = x[i];
+        a0 += w[j0] * x0;
+        a1 += w[j1] * x0;
+        a2 += w[j2] * x0;
+        a3 += w[j3] * x0;
+        a4 += w[j4] * x0;
+        a5 += w[j5] * x0;
+        a6 += w[j6] * x0;
+        a7 += w[j7] * x0;
+        j0++; j1++; j2++; j3++; j4++; j5++; j6++; j7++;
+      }
+      sums[u] = a0;
+      sums[u + 1] = a1;
+      sums[u + 2] = a2;
+      sums[u + 3] = a3;
+      sums[u + 4] = a4;
+      sums[u + 5] = a5;
+      sums[u + 6] = a6;
+      sums[u + 7] = a7;
+    }
+    if (u + 4 <= units) {
       j0 = u * K; j1 = j0 + K; j2 = j1 + K; j3 = j2 + K;
       a0 = 0; a1 = 0; a2 = 0; a3 = 0;
       for (i = 0; i < K16; i += 16) {
         x0 = X0[i]; x1 = X1[i]; x2 = X2[i]; x3 = X3[i]; x4 = X4[i]; x5 = X5[i]; x6 = X6[i]; x7 = X7[i];
         x8 = X8[i]; x9 = X9[i]; x10 = X10[i]; x11 = X11[i]; x12 = X12[i]; x13 = X13[i]; x14 = X14[i]; x15 = X15[i];
         a0 += W0[j0] * x0 + W1[j0] * x1 + W2[j0] * x2 + W3[j0] * x3 + W4[j0] * x4 + W5[j0] * x5 + W6[j0] * x6 +
-          W7[j0] * x7 + W8[j0] * x8 + W9[j0] * x9 + W10[j0] * x10 + W11[j0] * x11 + W12[j0] * x12 +
-          W13[j0] * x13 + W14[j0] * x14 + W15[j0] * x15;
+          W7[j0] * x7 + W8[j0] * x8 + W9[j0] * x9 + W10[j0] * x10 + W11[j0] * x11 +
+          W12[j0] * x12 + W13[j0] * x13 + W14[j0] * x14 + W15[j0] * x15;
         a1 += W0[j1] * x0 + W1[j1] * x1 + W2[j1] * x2 + W3[j1] * x3 + W4[j1] * x4 + W5[j1] * x5 + W6[j1] * x6 +
-          W7[j1] * x7 + W8[j1] * x8 + W9[j1] * x9 + W10[j1] * x10 + W11[j1] * x11 + W12[j1] * x12 +
-          W13[j1] * x13 + W14[j1] * x14 + W15[j1] * x15;
+          W7[j1] * x7 + W8[j1] * x8 + W9[j1] * x9 + W10[j1] * x10 + W11[j1] * x11 +
+          W12[j1] * x12 + W13[j1] * x13 + W14[j1] * x14 + W15[j1] * x15;
         a2 += W0[j2] * x0 + W1[j2] * x1 + W2[j2] * x2 + W3[j2] * x3 + W4[j2] * x4 + W5[j2] * x5 + W6[j2] * x6 +
-          W7[j2] * x7 + W8[j2] * x8 + W9[j2] * x9 + W10[j2] * x10 + W11[j2] * x11 + W12[j2] * x12 +
-          W13[j2] * x13 + W14[j2] * x14 + W15[j2] * x15;
+          W7[j2] * x7 + W8[j2] * x8 + W9[j2] * x9 + W10[j2] * x10 + W11[j2] * x11 +
+          W12[j2] * x12 + W13[j2] * x13 + W14[j2] * x14 + W15[j2] * x15;
         a3 += W0[j3] * x0 + W1[j3] * x1 + W2[j3] * x2 + W3[j3] * x3 + W4[j3] * x4 + W5[j3] * x5 + W6[j3] * x6 +
-          W7[j3] * x7 + W8[j3] * x8 + W9[j3] * x9 + W10[j3] * x10 + W11[j3] * x11 + W12[j3] * x12 +
-          W13[j3] * x13 + W14[j3] * x14 + W15[j3] * x15;
+          W7[j3] * x7 + W8[j3] * x8 + W9[j3] * x9 + W10[j3] * x10 + W11[j3] * x11 +
+          W12[j3] * x12 + W13[j3] * x13 + W14[j3] * x14 + W15[j3] * x15;
         j0 += 16; j1 += 16; j2 += 16; j3 += 16;
       }
       for (; i < K; i++) {
@@ -143,6 +197,7 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
       sums[u + 1] = a1;
       sums[u + 2] = a2;
       sums[u + 3] = a3;
+      u += 4;
     }
     if (u + 2 <= units) {
       j0 = u * K; j1 = j0 + K;
@@ -151,11 +206,11 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
         x0 = X0[i]; x1 = X1[i]; x2 = X2[i]; x3 = X3[i]; x4 = X4[i]; x5 = X5[i]; x6 = X6[i]; x7 = X7[i];
         x8 = X8[i]; x9 = X9[i]; x10 = X10[i]; x11 = X11[i]; x12 = X12[i]; x13 = X13[i]; x14 = X14[i]; x15 = X15[i];
         a0 += W0[j0] * x0 + W1[j0] * x1 + W2[j0] * x2 + W3[j0] * x3 + W4[j0] * x4 + W5[j0] * x5 + W6[j0] * x6 +
-          W7[j0] * x7 + W8[j0] * x8 + W9[j0] * x9 + W10[j0] * x10 + W11[j0] * x11 + W12[j0] * x12 +
-          W13[j0] * x13 + W14[j0] * x14 + W15[j0] * x15;
+          W7[j0] * x7 + W8[j0] * x8 + W9[j0] * x9 + W10[j0] * x10 + W11[j0] * x11 +
+          W12[j0] * x12 + W13[j0] * x13 + W14[j0] * x14 + W15[j0] * x15;
         a1 += W0[j1] * x0 + W1[j1] * x1 + W2[j1] * x2 + W3[j1] * x3 + W4[j1] * x4 + W5[j1] * x5 + W6[j1] * x6 +
-          W7[j1] * x7 + W8[j1] * x8 + W9[j1] * x9 + W10[j1] * x10 + W11[j1] * x11 + W12[j1] * x12 +
-          W13[j1] * x13 + W14[j1] * x14 + W15[j1] * x15;
+          W7[j1] * x7 + W8[j1] * x8 + W9[j1] * x9 + W10[j1] * x10 + W11[j1] * x11 +
+          W12[j1] * x12 + W13[j1] * x13 + W14[j1] * x14 + W15[j1] * x15;
         j0 += 16; j1 += 16;
       }
       for (; i < K; i++) {
