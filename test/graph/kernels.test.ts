@@ -118,7 +118,7 @@ describe('single-rounding requantization (fastRequant)', () => {
   });
 });
 
-describe('CONV_2D small-K kernel (K <= 16)', () => {
+describe('CONV_2D small-K kernel (K <= 32)', () => {
   it('matches the reference over random shapes, paddings, strides and quantization, and is chosen', () => {
     const rng = new Prng(7001);
     let small = 0, three = 0;
@@ -126,8 +126,8 @@ describe('CONV_2D small-K kernel (K <= 16)', () => {
       const oneD = rng.bool(0.3);
       const kH = oneD ? 1 : rng.int(1, 4);
       const kW = oneD ? rng.int(1, 7) : rng.int(1, 4);
-      const maxC = Math.max(1, Math.floor(16 / (kH * kW)));
-      const C = rng.int(1, Math.min(maxC, 4));
+      const maxC = Math.max(1, Math.floor(32 / (kH * kW)));
+      const C = rng.int(1, Math.min(maxC, 8));
       const H = oneD ? 1 : rng.int(1, 9);
       const W = rng.int(1, oneD ? 30 : 9);
       const sh = rng.int(1, 3), sw = rng.int(1, 3);
@@ -144,7 +144,7 @@ describe('CONV_2D small-K kernel (K <= 16)', () => {
         small++;
         if (st.small.lanes === 3) three++;
         const K = kH * kW * C;
-        expect(st.small.slots).toBe(K <= 4 ? 4 : K <= 9 ? 9 : 16);
+        expect(st.small.slots).toBe(K <= 4 ? 4 : K <= 9 ? 9 : K <= 16 ? 16 : K <= 27 ? 27 : 32);
       }
       checkAgainstReference(def, rng, `small conv case ${i} (${st.small ? `slots ${st.small.slots} lanes ${st.small.lanes}` : 'general'})`);
     }
@@ -153,9 +153,11 @@ describe('CONV_2D small-K kernel (K <= 16)', () => {
     expect(small - three).toBeGreaterThan(CASES * 0.02);
   });
 
-  it('is chosen at K = 16 and not at K = 17; both match the reference', () => {
+  it('is chosen up to K = 32 and not at K = 33, with the smallest slot count that fits; both match the reference', () => {
     const rng = new Prng(7002);
-    for (const [kH, kW, C, expected] of [[4, 4, 1, 16], [1, 16, 1, 16], [1, 8, 2, 16], [1, 17, 1, 0], [3, 3, 2, 0], [1, 3, 3, 9], [2, 2, 1, 4], [1, 5, 1, 9], [1, 1, 1, 4]] as const) {
+    for (const [kH, kW, C, expected] of [[4, 4, 1, 16], [1, 16, 1, 16], [1, 8, 2, 16], [1, 17, 1, 27], [3, 3, 2, 27],
+      [1, 3, 3, 9], [2, 2, 1, 4], [1, 5, 1, 9], [1, 1, 1, 4], [5, 5, 1, 27], [3, 3, 3, 27], [1, 28, 1, 32], [4, 4, 2, 32],
+      [1, 1, 32, 32], [1, 33, 1, 0], [1, 1, 33, 0], [3, 3, 4, 0]] as const) {
       for (const padding of ['SAME', 'VALID'] as const) {
         const b = new GraphBuilder();
         const qIn = { scale: 0.05, zeroPoint: rng.int(-128, 127) };
@@ -340,16 +342,34 @@ describe('DEPTHWISE_CONV_2D fast kernel (<= 25 taps)', () => {
   });
 });
 
-describe('CONV_2D general kernel (K > 16): 16-tap chunks over position pairs', () => {
+describe('CONV_2D general kernel: 16-tap chunks over position pairs', () => {
   it('matches the reference at chunk boundaries (16, 8, single taps) and odd position counts', () => {
     const rng = new Prng(7301);
-    for (const [kH, kW, C] of [[1, 1, 17], [1, 1, 23], [1, 1, 24], [1, 1, 25], [1, 1, 31], [1, 1, 32], [1, 1, 33], [2, 2, 10], [3, 3, 8], [1, 5, 16], [3, 3, 3], [5, 5, 1]] as const) {
+    for (const [kH, kW, C] of [[1, 1, 33], [1, 1, 39], [1, 1, 40], [1, 1, 41], [1, 1, 47], [1, 1, 48], [1, 1, 49], [2, 2, 10], [3, 3, 8], [1, 5, 16], [3, 3, 4], [5, 5, 2]] as const) {
       for (const padding of ['SAME', 'VALID'] as const) {
         const b = new GraphBuilder();
         const qIn = { scale: 0.03, zeroPoint: rng.pick([-128, 127, rng.int(-128, 127)]) };
         const x = b.input([1, rng.int(kH, kH + 3), rng.int(kW, kW + 4), C], qIn);
         const outC = rng.int(1, 9);
         const layer = rng.bool() ? qualifyingConv(rng, qIn, outC, kH, kW, C) : randomLayer(rng, [outC, kH, kW, C], outC, 0, qIn.scale, kH * kW * C);
+        const def = b.build(b.conv2d(x, layer, { padding, stride: rng.pick([1, 1, 2]) }));
+        expect(convState(def).small).toBeNull();
+        checkAgainstReference(def, rng, `general conv ${kH}x${kW}x${C} ${padding}`);
+      }
+    }
+  });
+
+  it('also serves short reductions the small-K kernel refuses (shift > 21), exactly', () => {
+    const rng = new Prng(7302);
+    for (const [kH, kW, C] of [[3, 3, 1], [1, 5, 3], [1, 1, 17], [3, 3, 2], [5, 5, 1], [1, 1, 32]] as const) {
+      for (const padding of ['SAME', 'VALID'] as const) {
+        const b = new GraphBuilder();
+        const qIn = { scale: 1, zeroPoint: rng.pick([-128, 127, rng.int(-128, 127)]) };
+        const x = b.input([1, rng.int(kH, kH + 3), rng.int(kW, kW + 4), C], qIn);
+        const outC = rng.int(1, 7);
+        const layer = qualifyingConv(rng, qIn, outC, kH, kW, C);
+        layer.weightScales = Array.from({ length: outC }, () => Math.fround(2 ** -23 * (1 + rng.float())));
+        layer.output = { scale: 1, zeroPoint: rng.int(-128, 127) };
         const def = b.build(b.conv2d(x, layer, { padding, stride: rng.pick([1, 1, 2]) }));
         expect(convState(def).small).toBeNull();
         checkAgainstReference(def, rng, `general conv ${kH}x${kW}x${C} ${padding}`);
