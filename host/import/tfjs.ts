@@ -4,14 +4,15 @@
 //
 // Supported layers: InputLayer, Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D, Dense,
 // MaxPooling1D/2D, AveragePooling1D/2D, GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D,
-// Flatten, Reshape, Add (two inputs), BatchNormalization (folded into the conv, depthwise or
+// Flatten, Reshape, Rescaling of the input (scale only, folded into the next layers), Add
+// (two inputs), BatchNormalization (folded into the conv, depthwise or
 // dense layer before it), ReLU (max 6 or none), Activation and Softmax, Dropout and the other
 // noise layers (ignored at inference). Activations: linear, relu, relu6, softmax. Data format
 // channels-last, dilation 1. Anything else is a TfjsImportError naming the layer.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tf, initTf } from '../train/cnn/tf';
-import { FloatGraph, FloatGraphBuilder, Activation, Padding, foldBatchNorm, sizeOf } from '../train/cnn/float-graph';
+import { FloatGraph, FloatGraphBuilder, Activation, Padding, foldBatchNorm, scaleGraphInput, sizeOf } from '../train/cnn/float-graph';
 import type { ConvOp, DenseOp, DepthwiseOp } from '../train/cnn/float-graph';
 import { QuantizeOptions, QuantizedCnn, quantizeCnn } from '../train/cnn/quantize';
 
@@ -122,7 +123,8 @@ type Raw =
   | { kind: 'op'; build: (b: FloatGraphBuilder, x: number[]) => number; linear?: ConvOp | DepthwiseOp | DenseOp }
   | { kind: 'batchNorm'; gamma?: Float64Array; beta?: Float64Array; mean: Float64Array; variance: Float64Array; epsilon: number }
   | { kind: 'activation'; activation: 'RELU' | 'RELU6' | 'SOFTMAX' }
-  | { kind: 'identity' };
+  | { kind: 'identity' }
+  | { kind: 'rescale'; scale: number };
 
 interface RawNode {
   layer: { name: string; className: string };
@@ -382,6 +384,12 @@ function convertLayer(layer: tf.layers.Layer, who: { name: string; className: st
         epsilon: (c.epsilon as number | undefined) ?? 1e-3,
       };
     }
+    case 'Rescaling': {
+      single();
+      const offset = (c.offset as number | undefined) ?? 0;
+      if (offset !== 0) throw new TfjsImportError('UNSUPPORTED_CONFIG', `Rescaling with offset ${offset} (only a scale can be folded)`, who);
+      return { kind: 'rescale', scale: c.scale as number };
+    }
     case 'Activation': {
       single();
       const a = activationOf(c.activation, who);
@@ -416,18 +424,37 @@ function convertLayer(layer: tf.layers.Layer, who: { name: string; className: st
  * activation (the engine has no stand-alone ReLU).
  */
 function lower(nodes: RawNode[], out: number): FloatGraph {
-  // resolve identities, count readers
+  // resolve identities (and the input Rescaling, folded at the end), count readers
   const alias = nodes.map((_, i) => i);
+  const rescaled = nodes.map(() => false);
+  const input = nodes.findIndex((n) => n.inputs.length === 0);
+  let inputScale = 1;
   nodes.forEach((n, i) => {
-    if (n.raw.kind === 'identity' && n.inputs.length === 1) alias[i] = alias[n.inputs[0]];
+    if (n.raw.kind === 'identity' && n.inputs.length === 1) {
+      alias[i] = alias[n.inputs[0]];
+      rescaled[i] = rescaled[n.inputs[0]];
+    } else if (n.raw.kind === 'rescale') {
+      if (alias[n.inputs[0]] !== input || rescaled[n.inputs[0]] || inputScale !== 1) {
+        throw new TfjsImportError('UNSUPPORTED_CONFIG', 'a Rescaling is only supported on the model input (it is folded into the next layers)', n.layer);
+      }
+      alias[i] = input;
+      rescaled[i] = true;
+      inputScale = n.raw.scale;
+    }
   });
   const readers = new Int32Array(nodes.length);
   nodes.forEach((n, i) => {
-    if (alias[i] === i) n.inputs.forEach((j) => readers[alias[j]]++);
+    if (alias[i] !== i) return;
+    n.inputs.forEach((j) => {
+      readers[alias[j]]++;
+      if (alias[j] === input && rescaled[j] !== (inputScale !== 1)) {
+        throw new TfjsImportError('UNSUPPORTED_CONFIG', 'the model input is read both through and around its Rescaling', n.layer);
+      }
+    });
   });
   readers[alias[out]]++;
+  if (alias[out] === input) throw new TfjsImportError('BAD_MODEL', 'the model computes nothing');
 
-  const input = nodes.findIndex((n) => n.inputs.length === 0);
   const b = new FloatGraphBuilder(nodes[input].shape);
   const tensor = new Int32Array(nodes.length).fill(-1);
   /** The builder op that wrote each node's tensor (to fuse into), or -1. */
@@ -478,6 +505,7 @@ function lower(nodes: RawNode[], out: number): FloatGraph {
         break;
       }
       case 'identity':
+      case 'rescale':
         tensor[i] = x;
         producer[i] = producer[src];
         break;
@@ -487,7 +515,15 @@ function lower(nodes: RawNode[], out: number): FloatGraph {
       throw new TfjsImportError('UNSUPPORTED_CONFIG', `edgeml computes shape [${built.join(', ')}], TF.js [${n.shape.join(', ')}]`, n.layer);
     }
   });
-  return b.build(tensor[alias[out]]);
+  const graph = b.build(tensor[alias[out]]);
+  if (inputScale !== 1) {
+    try {
+      scaleGraphInput(graph, inputScale);
+    } catch (e) {
+      throw new TfjsImportError('UNSUPPORTED_CONFIG', `the input Rescaling cannot be folded: ${(e as Error).message}`);
+    }
+  }
+  return graph;
 }
 
 // ---- all in one ------------------------------------------------------------------------------

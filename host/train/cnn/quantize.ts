@@ -157,3 +157,22 @@ export function quantizeCnn(g: FloatGraph, calibration: Iterable<ArrayLike<numbe
     ranges,
   };
 }
+
+/**
+ * The same quantized graph without its final SOFTMAX: its output is the int8 logits (for
+ * inspection, or a device that only needs the arg-max). Throws if the graph does not end in one.
+ */
+export function withoutFinalSoftmax<T extends { def: GraphDef; output: QuantParams }>(q: T): T {
+  const { def } = q;
+  const last = def.ops[def.ops.length - 1];
+  if (last === undefined || last.op !== 'SOFTMAX' || last.output !== def.output || def.output !== def.tensors.length - 1) {
+    throw new RangeError('the graph does not end in its own SOFTMAX');
+  }
+  const logits = last.inputs[0];
+  const t = def.tensors[logits];
+  return {
+    ...q,
+    def: { tensors: def.tensors.slice(0, -1), ops: def.ops.slice(0, -1), input: def.input, output: logits },
+    output: { scale: t.scale as number, zeroPoint: t.zeroPoint ?? 0 },
+  };
+}

@@ -63,7 +63,7 @@ export function channelScales(windows: ArrayLike<number>[], channels: number): F
  * Trains the 1-D CNN on windows (each windowLength x channels values, sample-major: t0c0, t0c1,
  * ...) and class indices.
  */
-export function trainSensorCnn(windows: ArrayLike<number>[], labels: ArrayLike<number>, options: SensorCnnOptions & TrainCnnOptions): Promise<TrainedCnn> {
+export async function trainSensorCnn(windows: ArrayLike<number>[], labels: ArrayLike<number>, options: SensorCnnOptions & TrainCnnOptions): Promise<TrainedCnn> {
   const T = options.windowLength ?? 128;
   const C = options.channels ?? 3;
   windows.forEach((w, i) => {
