@@ -51,14 +51,12 @@ export function encodeTreeBody(def: TreeEnsembleDef, options: TreeBodyOptions = 
   // Leaf width and value checks.
   let leafWidth = -1;
   let leaves = 0;
-  let nonzero = 0;
   const check = (node: TreeNodeDef): void => {
     if ('leaf' in node) {
       if (leafWidth < 0) leafWidth = node.leaf.length;
       if (node.leaf.length !== leafWidth) throw new RangeError('all leaves must have the same width');
       for (const x of node.leaf) {
         if (!Number.isInteger(x) || x < lo || x > hi) throw new RangeError(`leaf value ${x} does not fit the leaf type`);
-        if (x !== 0) nonzero++;
       }
       leaves++;
       return;
@@ -81,9 +79,13 @@ export function encodeTreeBody(def: TreeEnsembleDef, options: TreeBodyOptions = 
   const base = def.base ?? new Array<number>(scoreCount).fill(0);
   if (base.length !== scoreCount) throw new RangeError(`${base.length} base scores for ${scoreCount} scores`);
 
-  const wide = leafWidth > 1;
   const choice = options.leaves ?? 'auto';
-  const encoding = !wide ? LEAF_INLINE : choice === 'sparse' || (choice === 'auto' && nonzero * 3 <= leaves * leafWidth) ? LEAF_SPARSE : LEAF_DENSE;
+  const encoding = leafWidth === 1 ? LEAF_INLINE
+    : choice === 'sparse' || (choice === 'auto' && sparseCostsLess(def, leafWidth)) ? LEAF_SPARSE : LEAF_DENSE;
+
+  // Sparse leaves with a single nonzero value, the most common one (a pure leaf of a trained
+  // forest, 32767), need no entries: the unit of the body.
+  const unit = encoding === LEAF_SPARSE ? mostCommonSingleValue(def) : 0;
 
   // Leaf payloads: the value itself, or the offset of a shared row / entry run.
   const table: number[] = [];    // dense rows, or sparse entries' values
@@ -91,6 +93,10 @@ export function encodeTreeBody(def: TreeEnsembleDef, options: TreeBodyOptions = 
   const shared = new Map<string, number>();
   const payloadOf = (values: number[]): number => {
     if (encoding === LEAF_INLINE) return values[0];
+    if (encoding === LEAF_SPARSE && unit !== 0) {
+      const nonzero = values.flatMap((v, c) => (v !== 0 ? [c] : []));
+      if (nonzero.length === 1 && values[nonzero[0]] === unit) return ~nonzero[0];
+    }
     const key = values.join(',');
     let at = shared.get(key);
     if (at === undefined) {
@@ -166,6 +172,7 @@ export function encodeTreeBody(def: TreeEnsembleDef, options: TreeBodyOptions = 
   v.setUint16(14, featureCount, true);
   body[16] = valueType;
   body[17] = encoding === LEAF_INLINE ? 1 : encoding === LEAF_DENSE ? leafWidth : 0;
+  v.setInt32(20, unit, true);
   const put = (offset: number, bytes: number, values: number[]) => values.forEach((x, i) => {
     if (bytes === 1) v.setUint8(offset + i, x);
     else if (bytes === 2) v.setUint16(offset + 2 * i, x & 0xffff, true);
@@ -181,4 +188,38 @@ export function encodeTreeBody(def: TreeEnsembleDef, options: TreeBodyOptions = 
   put(at.base, 4, base);
   if (TREE_HEADER_BYTES !== at.rootLeft) throw new Error('tree body layout');
   return { body, nodeCount: entryCount - leaves, leafCount: leaves, entryCount, leafEncoding: encoding };
+}
+
+/** The value that most leaves with exactly one nonzero value have (0 when there are none). */
+function mostCommonSingleValue(def: TreeEnsembleDef): number {
+  const counts = new Map<number, number>();
+  const visit = (node: TreeNodeDef): void => {
+    if (!('leaf' in node)) { visit(node.left); visit(node.right); return; }
+    const nonzero = node.leaf.filter((v) => v !== 0);
+    if (nonzero.length === 1) counts.set(nonzero[0], (counts.get(nonzero[0]) ?? 0) + 1);
+  };
+  def.trees.forEach((t) => visit(t.root));
+  let best = 0;
+  let bestCount = 0;
+  for (const [value, count] of counts) if (count > bestCount || (count === bestCount && value < best)) [best, bestCount] = [value, count];
+  return best;
+}
+
+// Rough XS computrons per leaf reached (taking every leaf as equally likely): a dense row costs
+// a little per value (much more past the widths with their own accumulator), sparse entries
+// more per nonzero value, a pure leaf of the unit value about as much as a vote.
+const DENSE_MAX_WIDTH = 16;
+function sparseCostsLess(def: TreeEnsembleDef, width: number): boolean {
+  const unit = mostCommonSingleValue(def);
+  let sparse = 0;
+  let leaves = 0;
+  const visit = (node: TreeNodeDef): void => {
+    if (!('leaf' in node)) { visit(node.left); visit(node.right); return; }
+    const nonzero = node.leaf.filter((v) => v !== 0);
+    sparse += nonzero.length === 1 && nonzero[0] === unit ? 17 : 27 + 29 * Math.max(0, nonzero.length - 1);
+    leaves++;
+  };
+  def.trees.forEach((t) => visit(t.root));
+  const dense = width <= DENSE_MAX_WIDTH ? 20 + 10 * width : 30 * width;
+  return sparse < dense * leaves;
 }

@@ -92,14 +92,22 @@ function body(kind: Kind, op: string, depth: number | 'chunked'): string[] {
       return ['const last = trees - 1;', 'let t = -1;', ...unrolled(op, depth, (p) => `s[${p}]++`)];
     case 'hits':
       return ['const last = trees - 1;', 'let t = -1;', ...unrolled(op, depth, (p, t) => `hits[${t}] = ${p}`, undefined, true)];
-    case 'sparse':
-      return [
-        'for (let t = 0; t < trees; t++) {',
-        ...walk(op, depth, 't').pre.map((p) => '  ' + p),
-        `  for (e = ${walk(op, depth, 't').payload}; (c = classes[e]) >= 0; e++) s[c] += values[e];`,
+    case 'sparse': {
+      // A negative payload is a pure leaf: it adds the unit to score ~payload.
+      const add = (p: string) => [
+        `if ((e = ${p}) < 0) s[~e] += unit;`,
+        'else {',
+        '  for (; (c = classes[e]) >= 0; e++) s[c] += values[e];',
         '  s[~c] += values[e];',
         '}',
       ];
+      const tree = (): string[] => {
+        const w = walk(op, depth, '++t');
+        return [...w.pre, ...add(w.payload)];
+      };
+      const loop = (count: number, cond: string) => [`while (${cond}) {`, ...Array.from({ length: count }, tree).flat().map((l) => '  ' + l), '}'];
+      return ['const last = trees - 1;', 'let t = -1;', ...loop(UNROLL, `t < last - ${UNROLL - 1}`), ...loop(1, 't < last')];
+    }
   }
 }
 
@@ -107,7 +115,7 @@ const LOCALS: Record<Kind, string> = {
   add: 'runs, runStart, scores: s',
   vote: 'trees, scores: s',
   hits: 'trees, hits',
-  sparse: 'trees, values, classes, scores: s',
+  sparse: 'trees, values, classes, unit, scores: s',
 };
 
 function walker(kind: Kind, split: (typeof SPLITS)[number], depth: number | 'chunked'): { name: string; text: string } {

@@ -190,7 +190,8 @@ describe('tree ensembles agree with a direct walk of the trees', () => {
       };
       const encoded = encodeTreeBody(def, { leaves });
       expect(encoded.leafEncoding).toBe(leaves === 'dense' ? LEAF_DENSE : LEAF_SPARSE);
-      expect(engineOf(loadModel(packageOf(def, 2, { leaves }))).values.length).toBe(leaves === 'dense' ? 4 : 3); // rows / entries shared
+      // Two rows, or the entries of [100, 200] once ([300, 0] is a pure leaf of the unit value).
+      expect(engineOf(loadModel(packageOf(def, 2, { leaves }))).values.length).toBe(leaves === 'dense' ? 4 : 2);
       const model = loadModel(packageOf(def, 2, { leaves }));
       model.input.set([0, -1]);
       expect(model.predict()).toBe(1);
@@ -199,6 +200,29 @@ describe('tree ensembles agree with a direct walk of the trees', () => {
       expect(model.predict()).toBe(0);
       expect(Array.from(model.scores)).toEqual([400, 200]);
     }
+  });
+
+  it('gives pure leaves of the most common value no sparse entries', () => {
+    const def = pureDef();
+    const model = loadModel(packageOf(def, 3, { leaves: 'sparse' }));
+    const e = engineOf(model);
+    expect(e.unit).toBe(300);
+    expect(Array.from(e.th.slice(3, 6))).toEqual([~0, ~1, ~2]); // leaves A, B, C
+    expect(e.th[1]).toBe(0); // leaf D: the entry run at 0
+    expect(Array.from(e.classes)).toEqual([1, ~2]);
+    expectAgreement(def, 3, model, new Prng(3), 30);
+    // With no single-value leaves there is no unit, and every leaf has entries.
+    const mixed = smallDef();
+    const m2 = engineOf(loadModel(packageOf(mixed, 3, { leaves: 'sparse' })));
+    expect(m2.unit).toBe(100);
+  });
+
+  it('chooses sparse leaves for mostly pure forests and dense rows otherwise', () => {
+    const rng = new Prng(77);
+    const pure = randomEnsemble(rng, { ensemble: ENSEMBLES.soft, trees: 5, depth: 6, features: 8, classes: 10, pureLeaves: 0.9 });
+    expect(encodeTreeBody(pure).leafEncoding).toBe(LEAF_SPARSE);
+    const mixed = randomEnsemble(rng, { ensemble: ENSEMBLES.soft, trees: 5, depth: 6, features: 8, classes: 10 });
+    expect(encodeTreeBody(mixed).leafEncoding).toBe(LEAF_DENSE);
   });
 
   it('runs models whose every tree is a single leaf', () => {
@@ -276,6 +300,16 @@ function smallDef(ensemble = ENSEMBLE_SOFT_VOTE): TreeEnsembleDef {
   };
 }
 
+/** As smallDef, with pure leaves A, B and C of one value: sparse bodies give them no entries. */
+function pureDef(): TreeEnsembleDef {
+  const def = smallDef();
+  const leaves = [[300, 0, 0], [0, 300, 0], [0, 0, 300], [0, 50, 50]];
+  let i = 0;
+  const visit = (n: TreeNodeDef): void => { if ('leaf' in n) n.leaf = leaves[i++]; else { visit(n.left); visit(n.right); } };
+  def.trees.forEach((t) => visit(t.root));
+  return def;
+}
+
 function layoutOf(body: Uint8Array) {
   const v = new DataView(body.buffer, body.byteOffset, body.length);
   return treeBodyLayout(v.getUint16(2, true), v.getUint32(4, true), v.getUint16(14, true), body[12], body[13], v.getUint32(8, true), body[16], 3);
@@ -341,6 +375,10 @@ describe('tree body validation', () => {
     ['a sparse last entry for a missing score', smallDef(), 'sparse', 'BAD_TREE', (_b, v, at) => i16(v, at.classes, ~3)],
     ['a sparse table whose last run does not end', smallDef(), 'sparse', 'BAD_TREE', (_b, v, at) => i16(v, at.classes + 2 * (v.getUint32(8, true) - 1), 1)],
     ['sparse leaves with a width', smallDef(), 'sparse', 'BAD_BODY', (b) => (b[17] = 3)],
+    ['a pure sparse leaf for a missing score', pureDef(), 'sparse', 'BAD_TREE', (_b, v, at) => i16(v, at.thresholds + 6, ~3)],
+    ['an int16 unit past int16', pureDef(), 'sparse', 'BAD_BODY', (_b, v) => v.setInt32(20, 40000, true)],
+    ['a unit with dense leaves', smallDef(), 'dense', 'BAD_BODY', (_b, v) => v.setInt32(20, 1, true)],
+    ['a sparse table ending inside a leaf', pureDef(), 'sparse', 'BAD_TREE', (_b, v, at) => i16(v, at.classes + 2 * (v.getUint32(8, true) - 1), 0)],
     ['a vote for a missing class', smallDef(ENSEMBLE_HARD_VOTE), undefined, 'BAD_TREE', (_b, v, at) => i16(v, at.thresholds + 6, 3)],
     ['a vote for a negative class', smallDef(ENSEMBLE_HARD_VOTE), undefined, 'BAD_TREE', (_b, v, at) => i16(v, at.thresholds + 2, -1)],
     ['a hard vote with a leaf table', smallDef(ENSEMBLE_HARD_VOTE), undefined, 'BAD_BODY', (b, v) => { b[13] = LEAF_DENSE; b[16] = LEAF_INT16; v.setUint32(8, 1, true); }],
@@ -440,6 +478,7 @@ function flatScores(e: TreeEngine, x: number[]): number[] {
     if (b.ensemble === ENSEMBLE_HARD_VOTE) scores[p] += 1;
     else if (b.leafEncoding === LEAF_INLINE) scores[b.treeOutput[t]] += p;
     else if (b.leafEncoding === LEAF_DENSE) for (let k = 0; k < b.leafWidth; k++) scores[k] += b.leaves[p + k];
+    else if (p < 0) scores[~p] += b.unit;
     else for (let i = p; ; i++) {
       const c = b.classes[i];
       scores[c < 0 ? ~c : c] += b.leaves[i];

@@ -32,7 +32,7 @@ export const KIND_VOTE = 1;
 export const KIND_DENSE = 2;
 export const KIND_SPARSE = 3;
 
-export const TREE_HEADER_BYTES = 20;
+export const TREE_HEADER_BYTES = 24;
 /** Internal nodes on any root-to-leaf path. */
 export const MAX_TREE_DEPTH = 255;
 
@@ -82,6 +82,8 @@ export interface TreeBody {
   readonly right: Uint16Array | Uint32Array;
   /** Leaf values: the dense rows or the sparse entries' values; for inline leaves, `thresholds`. */
   readonly leaves: Int16Array | Int32Array;
+  /** Sparse leaves: what a leaf of payload p < 0 adds to score ~p (its only nonzero value). */
+  readonly unit: number;
   /** Sparse entries' classes (~class on a leaf's last entry); empty otherwise. */
   readonly classes: Int16Array;
   readonly base: Int32Array;
@@ -109,6 +111,7 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
   const valueType = b[16];
   const width = b[17];
   const reserved = view.getUint16(18, true);
+  const unit = view.getInt32(20, true);
   const scoreCount = output.scoreCount;
 
   if (ensemble < ENSEMBLE_SINGLE || ensemble > ENSEMBLE_BOOSTING) fail('BAD_BODY', `ensemble type ${ensemble}`);
@@ -128,8 +131,8 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
   } else if (encoding === LEAF_DENSE || encoding === LEAF_SPARSE) {
     if (ensemble === ENSEMBLE_HARD_VOTE || ensemble === ENSEMBLE_BOOSTING) fail('BAD_BODY', 'hard votes and boosting have inline leaves');
     if (valueType !== LEAF_INT16 && valueType !== LEAF_INT32) fail('BAD_BODY', `leaf value type ${valueType}`);
-    if (tableLength < 1) fail('BAD_BODY', 'empty leaf table');
     if (encoding === LEAF_DENSE) {
+      if (tableLength < 1) fail('BAD_BODY', 'empty leaf table');
       if (width < 1 || width > scoreCount) fail('BAD_BODY', `leaf width ${width} for ${scoreCount} scores`);
       if (tableLength % width !== 0) fail('BAD_BODY', `leaf table of ${tableLength} values in rows of ${width}`);
     } else if (width !== 0) {
@@ -139,6 +142,8 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
   } else {
     fail('BAD_BODY', `leaf encoding ${encoding}`);
   }
+  if (encoding !== LEAF_SPARSE && unit !== 0) fail('BAD_BODY', 'a unit value without sparse leaves');
+  if (valueType === LEAF_INT16 && (unit < -32768 || unit > 32767)) fail('BAD_BODY', `unit value ${unit} is not int16`);
 
   // Every size is checked against the body before any view is made.
   if (entryCount > 0x7fffffff / 16 || tableLength > 0x7fffffff / 16) fail('TRUNCATED', 'tree body counts past any buffer');
@@ -165,7 +170,7 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
       const c = classes[i] < 0 ? ~classes[i] : classes[i];
       if (c >= scoreCount) fail('BAD_TREE', `leaf entry ${i} adds to score ${c}`);
     }
-    if (classes[tableLength - 1] >= 0) fail('BAD_TREE', 'the last leaf entry does not end a leaf');
+    if (tableLength > 0 && classes[tableLength - 1] >= 0) fail('BAD_TREE', 'the last leaf entry does not end a leaf');
   }
   for (let t = 0; t < treeCount; t++) {
     if (treeOutput[t] >= scoreCount || (kind !== KIND_ADD && treeOutput[t] !== 0)) fail('BAD_TREE', `tree ${t} adds to score ${treeOutput[t]}`);
@@ -214,7 +219,7 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
       const p = thresholds[n];
       if (kind === KIND_VOTE ? p < 0 || p >= scoreCount
         : kind === KIND_DENSE ? p < 0 || p > tableLength - width
-          : kind === KIND_SPARSE ? p < 0 || p >= tableLength : false) {
+          : kind === KIND_SPARSE ? (p < 0 ? ~p >= scoreCount : p >= tableLength) : false) {
         fail('BAD_TREE', `leaf ${n} has payload ${p}`);
       }
       if (Math.abs(p) > largest) largest = Math.abs(p);
@@ -235,11 +240,11 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
     bound[treeOutput[t]] += kind === KIND_ADD ? largest : 0;
   }
   if (next !== entryCount) fail('BAD_TREE', `${entryCount - next} entries belong to no tree`);
-  checkNoOverflow(kind, treeCount, width, leaves, classes, bound);
+  checkNoOverflow(kind, treeCount, width, leaves, classes, unit, bound);
 
   const body: TreeBody = {
     ensemble, split, treeCount, featureCount, entryCount, internalNodeCount: internal, leafCount,
-    leafEncoding: encoding, leafWidth: kind === KIND_SPARSE ? scoreCount : width, kind,
+    leafEncoding: encoding, leafWidth: kind === KIND_SPARSE ? scoreCount : width, kind, unit,
     rootLeft, treeOutput, features, thresholds, right, leaves, classes, base, maxDepth,
   };
   return { body, shape: { weights } };
@@ -247,10 +252,11 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
 
 // Bounds every score by |base| + the most any tree can add to it. Additive leaves use each
 // tree's largest payload (found above); votes add at most 1 per tree; dense rows and sparse
-// entries use the largest value of a score over the whole table, for every tree (looser, but
-// cheap). This keeps int32 arithmetic exact in JavaScript and in C alike.
+// entries use the largest value of a score over the whole table (and the unit), for every tree
+// (looser, but cheap). This keeps int32 arithmetic exact in JavaScript and in C alike.
 function checkNoOverflow(
-  kind: number, treeCount: number, width: number, values: Int16Array | Int32Array, classes: Int16Array, bound: Float64Array,
+  kind: number, treeCount: number, width: number, values: Int16Array | Int32Array, classes: Int16Array, unit: number,
+  bound: Float64Array,
 ): void {
   if (kind === KIND_VOTE) {
     for (let i = 0; i < bound.length; i++) bound[i] += treeCount;
@@ -259,7 +265,7 @@ function checkNoOverflow(
     for (let i = 0; i < values.length; i++) largest[i % width] = Math.max(largest[i % width], Math.abs(values[i]));
     for (let k = 0; k < width; k++) bound[k] += treeCount * largest[k];
   } else if (kind === KIND_SPARSE) {
-    const largest = new Float64Array(bound.length);
+    const largest = new Float64Array(bound.length).fill(Math.abs(unit));
     for (let i = 0; i < values.length; i++) {
       const c = classes[i] < 0 ? ~classes[i] : classes[i];
       largest[c] = Math.max(largest[c], Math.abs(values[i]));

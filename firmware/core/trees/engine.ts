@@ -15,7 +15,7 @@ import { CHUNK, DENSE, MAX_EXACT_DEPTH, WALKERS, denseAny } from './walkers';
 // (reading past the input is a little dearer), and a leaf test of the chunked walk.
 const STEP = 21;
 const STAY = 25;
-const TEST = 10;
+const TEST = 12;
 
 export class TreeEngine implements Engine, WalkState {
   readonly input: Int16Array;
@@ -35,6 +35,7 @@ export class TreeEngine implements Engine, WalkState {
   readonly width: number;
   readonly values: Int16Array | Int32Array;
   readonly classes: Int16Array;
+  readonly unit: number;
   readonly hits: Int32Array;
   readonly rows: readonly (Int16Array | Int32Array)[];
   #steps = 0;
@@ -56,6 +57,7 @@ export class TreeEngine implements Engine, WalkState {
     this.width = body.leafWidth;
     this.values = body.leaves;
     this.classes = body.classes;
+    this.unit = body.unit;
     // Runs of trees adding to the same score (the serializer sorts boosting trees by class).
     let runCount = body.kind === KIND_ADD ? 1 : 0;
     const out = body.treeOutput;

@@ -26,6 +26,8 @@ export interface WalkState {
   readonly rows: readonly (Int16Array | Int32Array)[];
   /** Dense rows, or the values of sparse entries. */
   readonly values: Int16Array | Int32Array;
+  /** Sparse leaves: the value a leaf of negative payload p adds to score ~p. */
+  readonly unit: number;
   /** Sparse entries: the class, complemented (~c, negative) on a leaf's last entry. */
   readonly classes: Int16Array;
   readonly scores: Int32Array;

@@ -956,237 +956,739 @@ function hitsChunkedLe(m: WalkState): () => void {
 }
 
 function sparse1Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[t]] < th[t] ? rl[t] : r[t])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[++t]] < th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[++t]] < th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[++t]] < th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[++t]] < th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[++t]] < th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse2Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse3Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse4Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse5Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse6Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse7Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse8Lt(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparseChunkedLt(m: WalkState): () => void {
-  const { x, f, th, r, rl, leaf, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, leaf, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      n = (x[f[t]] < th[t] ? rl[t] : r[t]);
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      for (e = th[n]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse1Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[t]] <= th[t] ? rl[t] : r[t])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[++t]] <= th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[++t]] <= th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[++t]] <= th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[++t]] <= th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[++t]] <= th[t] ? rl[t] : r[t])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse2Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse3Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse4Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse5Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse6Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse7Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparse8Le(m: WalkState): () => void {
-  const { x, f, th, r, rl, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      for (e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
 
 function sparseChunkedLe(m: WalkState): () => void {
-  const { x, f, th, r, rl, leaf, trees, values, classes, scores: s } = m;
+  const { x, f, th, r, rl, leaf, trees, values, classes, unit, scores: s } = m;
   return () => {
     let n = 0;
     let e = 0;
     let c = 0;
-    for (let t = 0; t < trees; t++) {
-      n = (x[f[t]] <= th[t] ? rl[t] : r[t]);
+    const last = trees - 1;
+    let t = -1;
+    while (t < last - 3) {
+      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      for (e = th[n]; (c = classes[e]) >= 0; e++) s[c] += values[e];
-      s[~c] += values[e];
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+    while (t < last) {
+      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
+      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
+      if ((e = th[n]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
     }
   };
 }
