@@ -15,6 +15,8 @@ export const MAX_EXACT_DEPTH = 8;
 export const CHUNK = 4;
 /** Trees per loop iteration for the add, vote and hits families. */
 export const UNROLL = 4;
+/** ... for walks of at most this many steps. */
+export const UNROLL_DEPTH = 4;
 
 /** Walk families: what a walk does with the leaf it reaches (see walk-state.ts). */
 const KINDS = ['add', 'vote', 'hits', 'sparse'] as const;
@@ -72,7 +74,14 @@ function unrolled(op: string, depth: number | 'chunked', each: (payload: string,
     const b = block(count);
     return b.length === 1 ? [`while (${cond}) ${b[0]}`] : [`while (${cond}) {`, ...b.map((l) => '  ' + l), '}'];
   };
-  return [...loop(UNROLL, `t < last - ${UNROLL - 1}`), ...loop(1, 't < last')];
+  const u = unrollFor(depth);
+  return [...(u > 1 ? loop(u, `t < last - ${u - 1}`) : []), ...loop(1, 't < last')];
+}
+
+/** Trees per loop iteration: the loop costs about half a step per tree, which matters most
+ * next to short walks; long ones keep one tree per iteration (and the code small). */
+function unrollFor(depth: number | 'chunked'): number {
+  return depth === 'chunked' || depth > UNROLL_DEPTH ? 1 : UNROLL;
 }
 
 function body(kind: Kind, op: string, depth: number | 'chunked'): string[] {
@@ -106,7 +115,8 @@ function body(kind: Kind, op: string, depth: number | 'chunked'): string[] {
         return [...w.pre, ...add(w.payload)];
       };
       const loop = (count: number, cond: string) => [`while (${cond}) {`, ...Array.from({ length: count }, tree).flat().map((l) => '  ' + l), '}'];
-      return ['const last = trees - 1;', 'let t = -1;', ...loop(UNROLL, `t < last - ${UNROLL - 1}`), ...loop(1, 't < last')];
+      const u = unrollFor(depth);
+      return ['const last = trees - 1;', 'let t = -1;', ...(u > 1 ? loop(u, `t < last - ${u - 1}`) : []), ...loop(1, 't < last')];
     }
   }
 }
@@ -184,7 +194,7 @@ export function generateWalkers(): string {
     '// nested into the next step, so that XS runs no statement or pop between steps. Leaves',
     '// loop on themselves (their feature is the input length, x[f] is undefined and the test',
     '// false, their right link is themselves), so extra steps are harmless. Trees of width-1',
-    `// leaves go ${UNROLL} per loop iteration.`,
+    `// leaves go ${UNROLL} per loop iteration in walks of up to ${UNROLL_DEPTH} steps.`,
     "import type { WalkState } from './walk-state';",
     '',
     'export type WalkerFactory = (m: WalkState) => () => void;',

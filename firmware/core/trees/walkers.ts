@@ -10,7 +10,7 @@
 // nested into the next step, so that XS runs no statement or pop between steps. Leaves
 // loop on themselves (their feature is the input length, x[f] is undefined and the test
 // false, their right link is themselves), so extra steps are harmless. Trees of width-1
-// leaves go 4 per loop iteration.
+// leaves go 4 per loop iteration in walks of up to 4 steps.
 import type { WalkState } from './walk-state';
 
 export type WalkerFactory = (m: WalkState) => () => void;
@@ -87,7 +87,6 @@ function add5Lt(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -103,7 +102,6 @@ function add6Lt(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -119,7 +117,6 @@ function add7Lt(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -135,7 +132,6 @@ function add8Lt(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -151,20 +147,6 @@ function addChunkedLt(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) {
-        n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-        a += th[n];
-        n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-        a += th[n];
-        n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-        a += th[n];
-        n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-        a += th[n];
-      }
       while (t < last) {
         n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
         while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
@@ -247,7 +229,6 @@ function add5Le(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -263,7 +244,6 @@ function add6Le(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -279,7 +259,6 @@ function add7Le(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -295,7 +274,6 @@ function add8Le(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])] + th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
@@ -311,20 +289,6 @@ function addChunkedLe(m: WalkState): () => void {
       const last = runStart[i + 1] - 1;
       let t = runStart[i] - 1;
       let a = s[o];
-      while (t < last - 3) {
-        n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-        a += th[n];
-        n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-        a += th[n];
-        n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-        a += th[n];
-        n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-        while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-        a += th[n];
-      }
       while (t < last) {
         n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
         while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
@@ -404,12 +368,6 @@ function vote5Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -420,12 +378,6 @@ function vote6Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -436,12 +388,6 @@ function vote7Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -452,12 +398,6 @@ function vote8Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -468,20 +408,6 @@ function voteChunkedLt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-    }
     while (t < last) {
       n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
@@ -559,12 +485,6 @@ function vote5Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -575,12 +495,6 @@ function vote6Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -591,12 +505,6 @@ function vote7Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -607,12 +515,6 @@ function vote8Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-      s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
-    }
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
   };
 }
@@ -623,20 +525,6 @@ function voteChunkedLe(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      s[th[n]]++;
-    }
     while (t < last) {
       n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
@@ -714,12 +602,6 @@ function hits5Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
   };
 }
@@ -730,12 +612,6 @@ function hits6Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
   };
 }
@@ -746,12 +622,6 @@ function hits7Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
   };
 }
@@ -762,12 +632,6 @@ function hits8Lt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
   };
 }
@@ -778,20 +642,6 @@ function hitsChunkedLt(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-    }
     while (t < last) {
       n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
@@ -869,12 +719,6 @@ function hits5Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
   };
 }
@@ -885,12 +729,6 @@ function hits6Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
   };
 }
@@ -901,12 +739,6 @@ function hits7Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
   };
 }
@@ -917,12 +749,6 @@ function hits8Le(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-      hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
-    }
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
   };
 }
@@ -933,20 +759,6 @@ function hitsChunkedLe(m: WalkState): () => void {
     let n = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      hits[t] = th[n];
-    }
     while (t < last) {
       n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
@@ -1122,28 +934,6 @@ function sparse5Lt(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1162,28 +952,6 @@ function sparse6Lt(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1202,28 +970,6 @@ function sparse7Lt(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1242,28 +988,6 @@ function sparse8Lt(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1282,36 +1006,6 @@ function sparseChunkedLt(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       n = (x[f[++t]] < th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n]);
@@ -1491,28 +1185,6 @@ function sparse5Le(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1531,28 +1203,6 @@ function sparse6Le(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1571,28 +1221,6 @@ function sparse7Le(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1611,28 +1239,6 @@ function sparse8Le(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
@@ -1651,36 +1257,6 @@ function sparseChunkedLe(m: WalkState): () => void {
     let c = 0;
     const last = trees - 1;
     let t = -1;
-    while (t < last - 3) {
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-      n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
-      while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
-      if ((e = th[n]) < 0) s[~e] += unit;
-      else {
-        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
-        s[~c] += values[e];
-      }
-    }
     while (t < last) {
       n = (x[f[++t]] <= th[t] ? rl[t] : r[t]);
       while (f[n] < leaf) n = (x[f[n = (x[f[n = (x[f[n = (x[f[n]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n]);
