@@ -74,20 +74,23 @@ describe('single-rounding requantization (fastRequant)', () => {
     const rounds = FULL ? 400 : 60;
     for (let r = 0; r < rounds; r++) {
       // one channel; effective scale with right shift 0..21 or a small left shift
-      const e = rng.int(-3, 22);
+      // the first rounds put both thresholds of shifts 22 and 23 inside the range
+      const e = r < 8 ? 22 + (r % 2) : rng.int(-3, 31);
       // round multipliers (few significant bits) make SRDHM's own ties reachable with small a
       const frac = rng.pick([0, 1]) === 0 ? rng.int(0, 15) / 16 : rng.float() * (rng.bool(0.2) ? 2 ** -20 : 0.9999);
       const real = 2 ** (-e - 1) * (1 + frac);
       const w = { scales: Float32Array.of(Math.fround(real)), scale: 0 } as unknown as Parameters<typeof channelRequant>[1];
       const rq = channelRequant(1, w, 1, 1, 'test');
-      const A = rng.pick([2 ** 22, 2 ** 20, 70000, 1000]);
+      const A = r < 8 ? 2 ** 22 : rng.pick([2 ** 22, 2 ** 20, 70000, 1000]);
       const fr = fastRequant(rq, Float64Array.of(-A), Float64Array.of(A));
       const { multiplier, shift } = refQuantizeMultiplier(Math.fround(real));
       {
-        // refused exactly for shifts beyond 21, int32 wrap, or products beyond 2^53
+        // refused exactly for int32 wrap, products beyond 2^53 (shifts <= 21), results beyond +-1 (shifts > 21)
         const e = shift > 0 ? 0 : -shift, l = shift > 0 ? shift : 0;
         const P = e >= 1 ? 2 ** 30 + 2 ** (30 + e) : 2 ** 30;
-        const ok = e <= 21 && A * 2 ** l < 2 ** 31 && A * multiplier * 2 ** l + P < 2 ** 53;
+        const ok = A * 2 ** l < 2 ** 31 && (e <= 21
+          ? A * multiplier * 2 ** l + P < 2 ** 53
+          : Math.abs(refMbqm(A, multiplier, shift)) <= 1 && Math.abs(refMbqm(-A, multiplier, shift)) <= 1);
         expect(fr !== null, `A ${A} m ${multiplier} shift ${shift}`).toBe(ok);
       }
       if (fr === null) continue;
@@ -100,7 +103,7 @@ describe('single-rounding requantization (fastRequant)', () => {
         const loose = ((a * M + P) * F) | 0;
         if (Math.max(loose, 0) !== Math.max(want, 0)) throw new Error(`a ${a} m ${multiplier} shift ${shift}: relu ${loose} vs ${want}`);
       };
-      for (let a = -3000; a <= 3000; a++) check(a);
+      for (let a = -Math.min(A, 3000); a <= Math.min(A, 3000); a++) check(a);
       for (const a of [A, -A, A - 1, -A + 1]) check(a);
       for (let k = 0; k < 300; k++) check(rng.int(-A, A));
       // ties: accumulators whose SRDHM result is an odd multiple of 2^(e-1), and their neighbours
@@ -108,7 +111,7 @@ describe('single-rounding requantization (fastRequant)', () => {
       const left = shift > 0 ? shift : 0;
       if (multiplier > 0) {
         for (let k = 0; k < 200; k++) {
-          const n = rng.int(-2000, 2000);
+          const n = k < 8 ? k - 4 : rng.int(-2000, 2000);
           const x = right > 0 ? (2 * n + 1) * 2 ** (right - 1) : n;
           const a0 = Math.round((x * 2 ** 31) / (multiplier * 2 ** left));
           for (let d = -2; d <= 2; d++) if (Math.abs(a0 + d) <= A) check(a0 + d);
@@ -170,7 +173,7 @@ describe('CONV_2D small-K kernel (K <= 32)', () => {
     }
   });
 
-  it('takes the general kernel exactly when |a| * M + P would reach 2^53 or the shift exceeds 21', () => {
+  it('takes the general kernel exactly when |a| * M + P would reach 2^53 (or, for shifts beyond 21, |result| > 1)', () => {
     const rng = new Prng(7003);
     for (const shift of [5, 12, 21, 22, 0, -3]) {
       for (const delta of [0, 1, -1]) {
@@ -198,7 +201,9 @@ describe('CONV_2D small-K kernel (K <= 32)', () => {
           };
           const def = b.build(b.conv2d(x, layer, { padding: 'SAME' }));
           const st = convState(def);
-          const expectSmall = shift <= 21 && top <= amax;
+          const A = Math.max(top, Math.abs(top - 2 * 9 * 127 * 128));
+          const expectSmall = shift <= 21 ? top <= amax
+            : Math.abs(refMbqm(A, multiplier, qs)) <= 1 && Math.abs(refMbqm(-A, multiplier, qs)) <= 1;
           expect(st.small !== null, `delta ${delta} shift ${shift} top ${top} amax ${amax}`).toBe(expectSmall);
           checkAgainstReference(def, rng, `bound delta ${delta} shift ${shift} ${act}`);
         }
@@ -359,7 +364,7 @@ describe('CONV_2D general kernel: 16-tap chunks over position pairs', () => {
     }
   });
 
-  it('also serves short reductions the small-K kernel refuses (shift > 21), exactly', () => {
+  it('also serves short reductions the small-K kernel refuses (large left shifts with large accumulators), exactly', () => {
     const rng = new Prng(7302);
     for (const [kH, kW, C] of [[3, 3, 1], [1, 5, 3], [1, 1, 17], [3, 3, 2], [5, 5, 1], [1, 1, 32]] as const) {
       for (const padding of ['SAME', 'VALID'] as const) {
@@ -368,7 +373,8 @@ describe('CONV_2D general kernel: 16-tap chunks over position pairs', () => {
         const x = b.input([1, rng.int(kH, kH + 3), rng.int(kW, kW + 4), C], qIn);
         const outC = rng.int(1, 7);
         const layer = qualifyingConv(rng, qIn, outC, kH, kW, C);
-        layer.weightScales = Array.from({ length: outC }, () => Math.fround(2 ** -23 * (1 + rng.float())));
+        layer.weightScales = Array.from({ length: outC }, () => Math.fround(2 ** 5 * (1 + rng.float())));
+        layer.bias = rng.int32Array(outC, 1000000, 2000000).map((v) => (rng.bool() ? v : -v));
         layer.output = { scale: 1, zeroPoint: rng.int(-128, 127) };
         const def = b.build(b.conv2d(x, layer, { padding, stride: rng.pick([1, 1, 2]) }));
         expect(convState(def).small).toBeNull();

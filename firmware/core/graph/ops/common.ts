@@ -7,7 +7,7 @@ import {
   QUANT_NONE, QUANT_PER_CHANNEL, TENSOR_INT32, TENSOR_INT8,
 } from '../format';
 import type { Graph, OpNode, Tensor } from '../format';
-import { quantizeMultiplier } from '../fixed-point';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../fixed-point';
 import type { QuantizedMultiplier } from '../fixed-point';
 
 export function opName(op: OpNode, name: string): string {
@@ -194,8 +194,8 @@ export interface FastRequant {
  * for negative `a` too: both formulas then give a value <= 0, clamped to the same bound.
  *
  * Returns null unless, for every channel and every a in [accMin[c], accMax[c]] (A the larger
- * magnitude): e <= 21, a * 2^left cannot wrap an int32 (so neither can a, as in TFLite's
- * accumulator), and A * M + P < 2^53.
+ * magnitude): a * 2^left cannot wrap an int32 (so neither can a, as in TFLite's accumulator), and
+ * A * M + P < 2^53 when e <= 21; beyond 21, see thresholds().
  */
 export function fastRequant(rq: Requant, accMin: Float64Array, accMax: Float64Array): FastRequant | null {
   const n = rq.mult.length;
@@ -204,7 +204,11 @@ export function fastRequant(rq: Requant, accMin: Float64Array, accMax: Float64Ar
     const A = Math.max(Math.abs(accMin[c]), Math.abs(accMax[c]));
     const e = rq.right[c];
     const left = rq.left[c];
-    if (!(A * 2 ** left < 2147483648) || e > 21) return null;
+    if (!(A * 2 ** left < 2147483648)) return null;
+    if (e > 21) {
+      if (!thresholds(rq.mult[c], -e, A, c, M, P, N, F)) return null;
+      continue;
+    }
     M[c] = rq.mult[c] * 2 ** left;
     P[c] = e >= 1 ? 1073741824 + 2 ** (30 + e) : 1073741824;
     N[c] = 1 - P[c];
@@ -212,6 +216,42 @@ export function fastRequant(rq: Requant, accMin: Float64Array, accMax: Float64Ar
     if (!(A * M[c] + P[c] < 9007199254740992)) return null;
   }
   return { M, P, N, F };
+}
+
+/**
+ * Right shifts beyond 21 (effective scale below 2^-22): over |a| <= A < 2^31 the result is -1, 0
+ * or 1 (checked at both ends, MBQM being monotone in a), so it is a pair of thresholds, found by
+ * binary search with the exact fixed-point MBQM: T1 = least a >= 0 giving 1, T2 = largest a < 0
+ * giving -1. With 2^k > A, M = 1 and F = 2^-k:
+ *   a >= 0: trunc((a + 2^k - T1) / 2^k) is 1 exactly when a >= T1, else 0;
+ *   a <  0: trunc((a - 2^k - T2) / 2^k) is -1 exactly when a <= T2, else 0;
+ * all integers below 2^33. Using P for a negative a gives 0 or -1 (<= 0), as the formula needs.
+ */
+function thresholds(m: number, shift: number, A: number, c: number, M: Float64Array, P: Float64Array,
+  N: Float64Array, F: Float64Array): boolean {
+  if (multiplyByQuantizedMultiplier(A, m, shift) > 1 || multiplyByQuantizedMultiplier(-A, m, shift) < -1) return false;
+  let k = 1;
+  while (2 ** k <= A) k++;
+  // T1: least a in [0, A + 1] with MBQM(a) >= 1 (A + 1: none)
+  let lo = 0, hi = A + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (multiplyByQuantizedMultiplier(mid, m, shift) >= 1) hi = mid; else lo = mid + 1;
+  }
+  const T1 = lo;
+  // T2: largest a in [-A - 1, -1] with MBQM(a) <= -1 (-A - 1: none)
+  lo = -A - 1;
+  hi = -1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (multiplyByQuantizedMultiplier(mid, m, shift) <= -1) lo = mid; else hi = mid - 1;
+  }
+  const T2 = lo;
+  M[c] = 1;
+  P[c] = 2 ** k - T1;
+  N[c] = -(2 ** k) - T2;
+  F[c] = 2 ** -k;
+  return true;
 }
 
 /**
