@@ -4,6 +4,7 @@ import { registerEval } from './commands/eval';
 import { registerImport } from './commands/import';
 import { registerInspect } from './commands/inspect';
 import { registerKeygen } from './commands/keygen';
+import { registerTrain } from './commands/train';
 import { EXIT, describeFailure } from './errors';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerEval(program);
   registerImport(program);
+  registerTrain(program);
   return program;
 }
 
