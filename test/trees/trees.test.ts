@@ -121,12 +121,13 @@ describe('tree ensembles agree with a direct walk of the trees', () => {
       { ensemble: ENSEMBLES.hard, classes: 4 },
       { ensemble: ENSEMBLES.soft, classes: 4, leaves: 'dense' as const },
       { ensemble: ENSEMBLES.soft, classes: 4, leaves: 'sparse' as const },
+      { ensemble: ENSEMBLES.soft, classes: 4, leaves: 'sparse' as const, pureLeaves: 0.7 },
     ];
     for (const kind of kinds) {
       for (const split of [SPLIT_LT, SPLIT_LE]) {
         for (let depth = 1; depth <= MAX_EXACT_DEPTH; depth++) {
           const features = rng.int(1, 12);
-          const def = { ...randomEnsemble(rng, { ensemble: kind.ensemble, trees: 4, depth, features, classes: kind.classes, earlyLeaf: 0.3 }), split };
+          const def = { ...randomEnsemble(rng, { ensemble: kind.ensemble, trees: 6, depth, features, classes: kind.classes, earlyLeaf: 0.3, pureLeaves: kind.pureLeaves }), split };
           const model = loadModel(packageOf(def, kind.classes, kind.leaves && { leaves: kind.leaves }));
           const engine = engineOf(model);
           const deepest = Math.max(...def.trees.map((t) => depthOf(t.root)));

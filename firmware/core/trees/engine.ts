@@ -39,8 +39,10 @@ export class TreeEngine implements Engine, WalkState {
   readonly hits: Int32Array;
   readonly rows: readonly (Int16Array | Int32Array)[];
   #steps = 0;
-  #walk: () => void;
-  readonly #accumulate: () => void;
+  readonly #base: Int32Array;
+  readonly #accumulate: (() => void) | undefined;
+  /** The walk of every tree, then (dense rows) the accumulator. */
+  #run: () => void;
 
   constructor(bytes: Uint8Array, input: InputSpec, output: OutputSpec) {
     const { body, shape } = parseTreeBody(bytes, input, output);
@@ -72,8 +74,9 @@ export class TreeEngine implements Engine, WalkState {
     const dense = body.kind === KIND_DENSE;
     this.hits = new Int32Array(dense ? body.treeCount : 0);
     this.rows = dense ? Array.from({ length: this.width }, (_, k) => this.values.subarray(k)) : [];
-    this.#accumulate = !dense ? nothing : (DENSE[this.width - 1] ?? denseAny)(this);
-    this.#walk = nothing;
+    this.#accumulate = dense ? (DENSE[this.width - 1] ?? denseAny)(this) : undefined;
+    this.#base = body.base;
+    this.#run = nothing;
     this.useSteps(chooseSteps(body.maxDepth, shape));
     this.arenaBytes = this.input.byteLength + this.scores.byteLength + this.runs.byteLength + this.runStart.byteLength + this.hits.byteLength;
   }
@@ -91,13 +94,14 @@ export class TreeEngine implements Engine, WalkState {
       throw new RangeError(`${steps} steps for trees of depth ${this.body.maxDepth}`);
     }
     this.#steps = steps;
-    this.#walk = WALKERS[this.body.kind][this.body.split][steps === 0 ? MAX_EXACT_DEPTH : steps - 1](this);
+    const walk = WALKERS[this.body.kind][this.body.split][steps === 0 ? MAX_EXACT_DEPTH : steps - 1](this);
+    const accumulate = this.#accumulate;
+    this.#run = accumulate ? () => { walk(); accumulate(); } : walk;
   }
 
   run(): void {
-    this.scores.set(this.body.base);
-    this.#walk();
-    this.#accumulate();
+    this.scores.set(this.#base);
+    this.#run();
   }
 }
 
