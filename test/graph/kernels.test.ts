@@ -13,6 +13,8 @@ import { depthwiseConv2d } from '../../firmware/core/graph/ops/depthwise-conv2d'
 import { averagePool2d, maxPool2d } from '../../firmware/core/graph/ops/pool';
 import type { DepthwiseState } from '../../firmware/core/graph/ops/depthwise-conv2d';
 import { Prng } from './prng';
+import { readFileSync } from 'node:fs';
+import { CONV_SMALL_PATH, withGenerated } from './tools/gen-conv-small';
 import { refMbqm, refQuantizeMultiplier, referenceOutput } from './reference';
 import { FULL, engineFor, firstDifference, randomLayer, runEngine } from './helpers';
 
@@ -122,6 +124,11 @@ describe('single-rounding requantization (fastRequant)', () => {
 });
 
 describe('CONV_2D small-K kernel (K <= 32)', () => {
+  it('has its generated variants up to date (npx tsx test/graph/tools/gen-conv-small.ts)', () => {
+    const source = readFileSync(CONV_SMALL_PATH, 'utf8');
+    expect(withGenerated(source) === source).toBe(true);
+  });
+
   it('matches the reference over random shapes, paddings, strides and quantization, and is chosen', () => {
     const rng = new Prng(7001);
     let small = 0, three = 0;
