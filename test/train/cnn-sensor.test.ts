@@ -7,10 +7,12 @@ import { evaluatePackage, exportGraph } from '../../host/train/cnn/export';
 import { forward } from '../../host/train/cnn/float-graph';
 import { Prng } from '../../host/train/cnn/prng';
 import { quantizeCnn } from '../../host/train/cnn/quantize';
-import { channelScales, trainSensorCnn } from '../../host/train/cnn/sensor1d';
+import { channelStats, trainSensorCnn } from '../../host/train/cnn/sensor1d';
 import { predictProbabilities } from '../../host/train/cnn/train';
+import { vibrationDataset } from '../../host/signals/synthetic';
 
 const T = 128;
+const FULL = process.env.EDGEML_FULL === '1';
 
 function windows(n: number, seed: number): { x: Float64Array[]; y: Int32Array } {
   const rng = new Prng(seed);
@@ -34,11 +36,12 @@ function windows(n: number, seed: number): { x: Float64Array[]; y: Int32Array } 
 }
 
 describe('1-D sensor CNN', () => {
-  it('per-channel scales are 1 / standard deviation', () => {
-    const s = channelScales([[1, 5, 0, 3, 5, 0], [1, 7, 0, 3, 7, 0]], 3);
-    expect(s[0]).toBeCloseTo(1, 12);
-    expect(s[1]).toBeCloseTo(1, 12);
-    expect(s[2]).toBe(1); // constant channel
+  it('per-channel statistics: mean and 1 / standard deviation', () => {
+    const s = channelStats([[1, 5, 0, 3, 5, 0], [1, 7, 0, 3, 7, 0]], 3);
+    expect(Array.from(s.mean)).toEqual([2, 6, 0]);
+    expect(s.scale[0]).toBeCloseTo(1, 12);
+    expect(s.scale[1]).toBeCloseTo(1, 12);
+    expect(s.scale[2]).toBe(1); // constant channel
   });
 
   it('refuses windows of the wrong length', async () => {
@@ -51,7 +54,7 @@ describe('1-D sensor CNN', () => {
     const t = await trainSensorCnn(train.x, train.y, { classes: 3, epochs: 8, seed: 0 });
     expect(t.graph.shapes[t.graph.input]).toEqual([1, 1, T, 3]);
     // the exported graph reads raw values: same outputs as TF.js on scaled ones
-    const p = predictProbabilities(t.model, test.x.slice(0, 10), t.inputShape, t.inputScale);
+    const p = predictProbabilities(t.model, test.x.slice(0, 10), t.inputShape, t.inputScale, t.inputOffset);
     test.x.slice(0, 10).forEach((x, i) => forward(t.graph, x).forEach((v, k) => expect(v).toBeCloseTo(p[i][k], 4)));
 
     const floatAcc = floatAccuracy(t, test);
@@ -65,4 +68,17 @@ describe('1-D sensor CNN', () => {
     expect(floatAcc).toBeGreaterThanOrEqual(0.95);
     expect(ev.accuracy).toBeGreaterThanOrEqual(floatAcc - 0.02);
   }, 120_000);
+
+  it.runIf(FULL)('machine vibration (host/signals): raw int16 counts with gravity, held-out machines', async () => {
+    const train = vibrationDataset({ seed: 1, machines: 4, windowsPerScenario: 12, windowLength: T });
+    const test = vibrationDataset({ seed: 2, machines: 2, windowsPerScenario: 12, windowLength: T });
+    const t = await trainSensorCnn(train.windows, train.labels, { classes: train.scenarios.length, epochs: 40, seed: 0 });
+    const floatAcc = floatAccuracy(t, { x: test.windows, y: test.labels });
+    const q = quantizeCnn(t.graph, train.windows);
+    const bytes = exportGraph(q, { name: 'vibration-cnn', labels: [...train.scenarios], selfTestInputs: test.windows.slice(0, 4) });
+    const ev = evaluatePackage(bytes, test.windows, test.labels);
+    console.log(`vibration CNN (${train.windows.length} windows, 2 unseen machines): float ${(floatAcc * 100).toFixed(1)}%, int8 ${(ev.accuracy * 100).toFixed(1)}%, ${t.fit.epochs} epochs in ${t.fit.ms} ms`);
+    expect(floatAcc).toBeGreaterThanOrEqual(0.8);
+    expect(ev.accuracy).toBeGreaterThanOrEqual(floatAcc - 0.02);
+  }, 600_000);
 });

@@ -13,7 +13,7 @@ import { loadTfjsModel, tfjsToFloatGraph } from '../../host/import/tfjs';
 import { floatAccuracy, TrainedCnn } from '../../host/train/cnn/classifier';
 import { DIGITS_INPUT_RANGE, DIGITS_INPUT_SHAPE, loadDigits, trainDigitsCnn } from '../../host/train/cnn/digits';
 import { evaluatePackage, exportGraph } from '../../host/train/cnn/export';
-import { FloatGraph, FloatGraphBuilder, foldBatchNorm, forward, forwardAll, scaleGraphInput } from '../../host/train/cnn/float-graph';
+import { FloatGraph, FloatGraphBuilder, foldBatchNorm, forward, forwardAll, normalizeGraphInput, scaleGraphInput } from '../../host/train/cnn/float-graph';
 import { Prng } from '../../host/train/cnn/prng';
 import { chooseQuantParams, quantizeCnn, quantizeValues, withoutFinalSoftmax } from '../../host/train/cnn/quantize';
 import { accuracyOf } from '../../host/train/cnn/train';
@@ -94,6 +94,25 @@ describe('float graph folding', () => {
       const c = i % 4;
       expect(after[i]).toBeCloseTo(bn.gamma[c] * (v - bn.mean[c]) / Math.sqrt(bn.variance[c] + bn.epsilon) + bn.beta[c], 10);
     });
+  });
+
+  it('folds an input offset into VALID convolutions and dense layers, refuses SAME padding', () => {
+    const rng = new Prng(8);
+    const b = new FloatGraphBuilder([1, 1, 12, 3]);
+    const conv = b.conv2d(b.input, {
+      weightShape: [4, 1, 5, 3], weights: Float64Array.from({ length: 60 }, () => rng.normal()), bias: Float64Array.from({ length: 4 }, () => rng.normal()),
+      stride: [1, 2], padding: 'VALID', activation: 'RELU',
+    });
+    const g = b.build(b.softmax(b.dense(b.flatten(conv), {
+      weightShape: [2, 16], weights: Float64Array.from({ length: 32 }, () => rng.normal()), bias: new Float64Array(2), activation: 'NONE',
+    })));
+    const mean = [1, -2, 9.8], scale = [0.5, 2, 4];
+    const x = Float64Array.from({ length: 36 }, (_, i) => mean[i % 3] + rng.normal() / scale[i % 3]);
+    const normalized = forward(g, x.map((v, i) => (v - mean[i % 3]) * scale[i % 3]));
+    normalizeGraphInput(g, scale, mean);
+    forward(g, x).forEach((v, k) => expect(v).toBeCloseTo(normalized[k], 10));
+    const same = smallConvGraph(rng).g;
+    expect(() => normalizeGraphInput(same, 1, [1, 2])).toThrow(/SAME/);
   });
 
   it('folds an input scale into the first layer (padding included)', () => {

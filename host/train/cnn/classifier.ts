@@ -1,11 +1,11 @@
 // Train a small TF.js classifier CNN end to end: a stratified validation hold-out from the
 // training set, the seeded loop of train.ts with early stopping, then the network as a
-// FloatGraph in the engine's terms, with the training-time input scaling folded into the
-// first layer, so that the device feeds raw values.
+// FloatGraph in the engine's terms, with the training-time input normalization folded into
+// the first layer, so that the device feeds raw values.
 import { stratifiedSplit } from '../../data/split';
 import { tfjsToFloatGraph } from '../../import/tfjs';
 import type { FloatGraph } from './float-graph';
-import { scaleGraphInput } from './float-graph';
+import { normalizeGraphInput } from './float-graph';
 import { tf, initTf } from './tf';
 import { FitOptions, FitResult, Samples, accuracyOf, fitClassifier } from './train';
 
@@ -17,10 +17,12 @@ export interface TrainCnnOptions extends Omit<FitOptions, 'classes' | 'inputShap
 export interface TrainedCnn {
   /** The trained TF.js model (it takes inputs multiplied by inputScale). */
   model: tf.LayersModel;
-  /** The same network in the engine's terms, taking raw inputs (inputScale folded in). */
+  /** The same network in the engine's terms, taking raw inputs (the normalization folded in). */
   graph: FloatGraph;
   inputShape: number[];
+  /** The TF.js model sees (x - inputOffset) * inputScale. */
   inputScale: number | ArrayLike<number>;
+  inputOffset: number | ArrayLike<number>;
   fit: FitResult;
 }
 
@@ -43,19 +45,19 @@ function pick(s: Samples, idx: ArrayLike<number>): Samples {
 
 export async function trainCnn(spec: CnnSpec, train: Samples, options: TrainCnnOptions = {}): Promise<TrainedCnn> {
   await initTf();
-  const { validationFraction = 0.15, seed = 0, inputScale = 1 } = options;
+  const { validationFraction = 0.15, seed = 0, inputScale = 1, inputOffset = 0 } = options;
   if (train.x.length !== train.y.length) throw new RangeError(`${train.x.length} samples and ${train.y.length} labels`);
   const split = stratifiedSplit(train.y, { testSize: validationFraction, seed: seed + 1 });
   const model = spec.build(seed);
   const fit = await fitClassifier(model, pick(train, split.train), pick(train, split.test), {
-    ...options, classes: spec.classes, inputShape: spec.inputShape, inputScale, seed,
+    ...options, classes: spec.classes, inputShape: spec.inputShape, inputScale, inputOffset, seed,
   });
   const graph = tfjsToFloatGraph(model);
-  if (inputScale !== 1) scaleGraphInput(graph, inputScale);
-  return { model, graph, inputShape: spec.inputShape, inputScale, fit };
+  normalizeGraphInput(graph, inputScale, inputOffset);
+  return { model, graph, inputShape: spec.inputShape, inputScale, inputOffset, fit };
 }
 
 /** Float accuracy of a trained CNN's TF.js model on raw samples. */
 export function floatAccuracy(t: TrainedCnn, data: Samples): number {
-  return accuracyOf(t.model, data, t.inputShape, t.inputScale);
+  return accuracyOf(t.model, data, t.inputShape, t.inputScale, t.inputOffset);
 }

@@ -205,23 +205,46 @@ export function foldBatchNorm(op: ConvOp | DepthwiseOp | DenseOp, bn: {
  * values: exact, padding included, because there is no offset.
  */
 export function scaleGraphInput(g: FloatGraph, factor: number | ArrayLike<number>): void {
+  normalizeGraphInput(g, factor);
+}
+
+/**
+ * Makes a graph trained on normalized inputs (x - offset[c]) * scale[c] take raw inputs x: the
+ * scale goes into the weights of the ops reading the input, the offset into their biases
+ * (b -= sum over taps of w * scale * offset). The offset is exact only where every tap is
+ * inside the input: dense layers and VALID convolutions (a RangeError otherwise).
+ */
+export function normalizeGraphInput(g: FloatGraph, scale: number | ArrayLike<number>, offset?: number | ArrayLike<number>): void {
   const shape = g.shapes[g.input];
   const channels = shape[shape.length - 1];
-  const f = (c: number): number => (typeof factor === 'number' ? factor : factor[c]);
-  if (typeof factor !== 'number' && factor.length !== channels) throw new RangeError(`${factor.length} factors for ${channels} input channels`);
+  const f = (c: number): number => (typeof scale === 'number' ? scale : scale[c]);
+  const o = (c: number): number => (offset === undefined ? 0 : typeof offset === 'number' ? offset : offset[c]);
+  if (typeof scale !== 'number' && scale.length !== channels) throw new RangeError(`${scale.length} scales for ${channels} input channels`);
+  if (offset !== undefined && typeof offset !== 'number' && offset.length !== channels) throw new RangeError(`${offset.length} offsets for ${channels} input channels`);
+  let hasOffset = false;
+  for (let c = 0; c < channels; c++) if (o(c) !== 0) hasOffset = true;
   for (const op of g.ops) {
     if (!op.inputs.includes(g.input)) continue;
-    if (op.kind === 'conv2d') {
-      const C = op.weightShape[3];
-      for (let i = 0; i < op.weights.length; i++) op.weights[i] *= f(i % C);
-    } else if (op.kind === 'depthwiseConv2d') {
-      const OC = op.weightShape[3];
-      for (let i = 0; i < op.weights.length; i++) op.weights[i] *= f(Math.floor((i % OC) / op.depthMultiplier));
-    } else if (op.kind === 'dense') {
-      const K = op.weightShape[1];
-      for (let i = 0; i < op.weights.length; i++) op.weights[i] *= f((i % K) % channels);
-    } else {
-      throw new RangeError(`cannot fold an input scale into ${op.kind} ${op.name ?? ''}: only conv, depthwise and dense layers may read the input`);
+    if (op.kind !== 'conv2d' && op.kind !== 'depthwiseConv2d' && op.kind !== 'dense') {
+      throw new RangeError(`cannot fold an input normalization into ${op.kind} ${op.name ?? ''}: only conv, depthwise and dense layers may read the input`);
+    }
+    if (hasOffset && op.kind !== 'dense' && op.padding !== 'VALID') {
+      throw new RangeError(`cannot fold an input offset into ${op.kind} ${op.name ?? ''} with SAME padding (its padding taps would see -offset)`);
+    }
+    // channel of each weight, and the output channel it feeds
+    const channelOf = (i: number): number => {
+      if (op.kind === 'conv2d') return i % op.weightShape[3];
+      if (op.kind === 'depthwiseConv2d') return Math.floor((i % op.weightShape[3]) / op.depthMultiplier);
+      return (i % op.weightShape[1]) % channels;
+    };
+    const outputOf = (i: number): number => {
+      if (op.kind === 'depthwiseConv2d') return i % op.weightShape[3];
+      return Math.floor(i / (op.weights.length / op.bias.length));
+    };
+    for (let i = 0; i < op.weights.length; i++) {
+      const c = channelOf(i);
+      op.weights[i] *= f(c);
+      if (hasOffset) op.bias[outputOf(i)] -= op.weights[i] * o(c);
     }
   }
 }

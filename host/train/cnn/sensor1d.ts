@@ -1,8 +1,9 @@
 // A 1-D CNN for windows of sensor samples (e.g. a 3-axis accelerometer), run by the engine as a
 // height-1 image [1, 1, T, C]: conv 1x5 C->16 ReLU -> max-pool 1x2 -> conv 1x5 16->32 ReLU ->
-// global average pool -> dense classes -> softmax (VALID convolutions). Inputs are scaled per
-// channel by 1 / (standard deviation over the training windows) during training; the scale is
-// folded into the first convolution, so the exported graph takes raw sensor values.
+// global average pool -> dense classes -> softmax (VALID convolutions). Inputs are standardized
+// per channel ((x - mean) / standard deviation over the training windows) during training; the
+// normalization is folded into the first convolution (exact: VALID padding), so the exported
+// graph takes raw sensor values (e.g. int16 accelerometer counts, gravity included).
 import { CnnSpec, TrainCnnOptions, TrainedCnn, trainCnn } from './classifier';
 import { tf } from './tf';
 
@@ -42,8 +43,8 @@ export function sensorCnnSpec(o: SensorCnnOptions): CnnSpec {
   };
 }
 
-/** Per-channel 1 / standard deviation of windows laid out [t][c] (1 for a constant channel). */
-export function channelScales(windows: ArrayLike<number>[], channels: number): Float64Array {
+/** Per-channel mean and 1 / standard deviation of windows laid out [t][c] (scale 1 for a constant channel). */
+export function channelStats(windows: ArrayLike<number>[], channels: number): { mean: Float64Array; scale: Float64Array } {
   const sum = new Float64Array(channels), sq = new Float64Array(channels);
   let n = 0;
   for (const w of windows) {
@@ -53,10 +54,12 @@ export function channelScales(windows: ArrayLike<number>[], channels: number): F
     }
     n += w.length / channels;
   }
-  return Float64Array.from(sum, (s, c) => {
+  const mean = Float64Array.from(sum, (s) => s / n);
+  const scale = Float64Array.from(sum, (s, c) => {
     const v = sq[c] / n - (s / n) ** 2;
-    return v > 1e-12 ? 1 / Math.sqrt(v) : 1;
+    return v > 1e-12 * Math.max(1, (s / n) ** 2) ? 1 / Math.sqrt(v) : 1;
   });
+  return { mean, scale };
 }
 
 /**
@@ -69,5 +72,11 @@ export async function trainSensorCnn(windows: ArrayLike<number>[], labels: Array
   windows.forEach((w, i) => {
     if (w.length !== T * C) throw new RangeError(`window ${i} has ${w.length} values, expected ${T} x ${C}`);
   });
-  return trainCnn(sensorCnnSpec(options), { x: windows, y: labels }, { inputScale: channelScales(windows, C), ...options });
+  const stats = channelStats(windows, C);
+  return trainCnn(sensorCnnSpec(options), { x: windows, y: labels }, { inputScale: stats.scale, inputOffset: stats.mean, ...options });
+}
+
+/** Per-channel 1 / standard deviation (channelStats(...).scale). */
+export function channelScales(windows: ArrayLike<number>[], channels: number): Float64Array {
+  return channelStats(windows, channels).scale;
 }

@@ -16,8 +16,9 @@ export interface FitOptions {
   classes: number;
   /** Input shape without the batch, e.g. [8, 8, 1]. */
   inputShape: number[];
-  /** Multiplies every input before it reaches the network (per channel or one number). */
+  /** The network sees (x - inputOffset) * inputScale (per channel or one number). */
   inputScale?: number | ArrayLike<number>;
+  inputOffset?: number | ArrayLike<number>;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -45,14 +46,18 @@ export interface FitResult {
   ms: number;
 }
 
-/** Stacks samples into an [n, ...inputShape] tensor, scaled per channel. */
-export function toTensor(x: ArrayLike<number>[], inputShape: number[], scale: number | ArrayLike<number> = 1): tf.Tensor {
+type PerChannel = number | ArrayLike<number>;
+
+/** Stacks samples into an [n, ...inputShape] tensor, normalized per channel: (x - offset) * scale. */
+export function toTensor(x: ArrayLike<number>[], inputShape: number[], scale: PerChannel = 1, offset: PerChannel = 0): tf.Tensor {
   const per = inputShape.reduce((a, b) => a * b, 1);
   const C = inputShape[inputShape.length - 1];
   const data = new Float32Array(x.length * per);
+  const sc = Float64Array.from({ length: C }, (_, c) => (typeof scale === 'number' ? scale : scale[c]));
+  const of = Float64Array.from({ length: C }, (_, c) => (typeof offset === 'number' ? offset : offset[c]));
   x.forEach((s, i) => {
     if (s.length !== per) throw new RangeError(`sample ${i} has ${s.length} values, expected ${per}`);
-    for (let k = 0; k < per; k++) data[i * per + k] = s[k] * (typeof scale === 'number' ? scale : scale[k % C]);
+    for (let k = 0; k < per; k++) data[i * per + k] = (s[k] - of[k % C]) * sc[k % C];
   });
   return tf.tensor(data, [x.length, ...inputShape]);
 }
@@ -67,9 +72,9 @@ function oneHot(y: ArrayLike<number>, classes: number): tf.Tensor {
 }
 
 /** Class probabilities of a model for samples (batched predict). */
-export function predictProbabilities(model: tf.LayersModel, x: ArrayLike<number>[], inputShape: number[], inputScale: number | ArrayLike<number> = 1): Float32Array[] {
+export function predictProbabilities(model: tf.LayersModel, x: ArrayLike<number>[], inputShape: number[], inputScale: PerChannel = 1, inputOffset: PerChannel = 0): Float32Array[] {
   return tf.tidy(() => {
-    const out = model.predict(toTensor(x, inputShape, inputScale), { batchSize: 256 }) as tf.Tensor;
+    const out = model.predict(toTensor(x, inputShape, inputScale, inputOffset), { batchSize: 256 }) as tf.Tensor;
     const flat = out.dataSync() as Float32Array;
     const k = out.shape[1] as number;
     return x.map((_, i) => flat.slice(i * k, (i + 1) * k));
@@ -82,8 +87,8 @@ export function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
-export function accuracyOf(model: tf.LayersModel, data: Samples, inputShape: number[], inputScale: number | ArrayLike<number> = 1): number {
-  const p = predictProbabilities(model, data.x, inputShape, inputScale);
+export function accuracyOf(model: tf.LayersModel, data: Samples, inputShape: number[], inputScale: PerChannel = 1, inputOffset: PerChannel = 0): number {
+  const p = predictProbabilities(model, data.x, inputShape, inputScale, inputOffset);
   let ok = 0;
   p.forEach((v, i) => { if (argmax(v) === data.y[i]) ok++; });
   return p.length ? ok / p.length : NaN;
@@ -95,13 +100,13 @@ export function accuracyOf(model: tf.LayersModel, data: Samples, inputShape: num
  */
 export async function fitClassifier(model: tf.LayersModel, train: Samples, validation: Samples, options: FitOptions): Promise<FitResult> {
   await initTf();
-  const { classes, inputShape, inputScale = 1, epochs = 60, batchSize = 32, learningRate = 0.005, patience = 8, seed = 0 } = options;
+  const { classes, inputShape, inputScale = 1, inputOffset = 0, epochs = 60, batchSize = 32, learningRate = 0.005, patience = 8, seed = 0 } = options;
   const t0 = Date.now();
   const rng = new Prng(seed * 2654435761 + 1);
   model.compile({ optimizer: tf.train.adam(learningRate), loss: 'categoricalCrossentropy' });
-  const xs = toTensor(train.x, inputShape, inputScale);
+  const xs = toTensor(train.x, inputShape, inputScale, inputOffset);
   const ys = oneHot(train.y, classes);
-  const vx = toTensor(validation.x, inputShape, inputScale);
+  const vx = toTensor(validation.x, inputShape, inputScale, inputOffset);
   const vy = oneHot(validation.y, classes);
   const n = train.x.length;
   const history: EpochLog[] = [];
