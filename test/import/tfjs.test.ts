@@ -158,6 +158,17 @@ describe('layer coverage (in-memory models, saved and loaded through the file ha
     expect(ops).toEqual(['CONV_2D', 'MAX_POOL_2D+RELU', 'DEPTHWISE_CONV_2D', 'ADD+RELU', 'DEPTHWISE_CONV_2D', 'RESHAPE', 'RESHAPE', 'FULLY_CONNECTED', 'SOFTMAX']);
   });
 
+  it('SAME-padded pools with strides over odd sizes (TF.js and TFLite both skip the padding)', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ inputShape: [7, 9, 2], filters: 3, kernelSize: 1, activation: 'relu', kernelInitializer: seeded(11), biasInitializer: 'ones' }));
+    m.add(tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }));
+    m.add(tf.layers.maxPooling2d({ poolSize: [2, 3], strides: [1, 2], padding: 'same' }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: seeded(12) }));
+    const ops = await checkModel(m, [7, 9, 2], 4);
+    expect(ops).toEqual(['CONV_2D+RELU', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'RESHAPE', 'FULLY_CONNECTED', 'SOFTMAX']);
+  });
+
   it('the save handler writes model.json and weights.bin that load back to the same predictions', async () => {
     const m = tf.sequential();
     m.add(tf.layers.dense({ inputShape: [4], units: 3, activation: 'softmax', kernelInitializer: seeded(10) }));
