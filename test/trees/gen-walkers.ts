@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const WALKERS_PATH = fileURLToPath(new URL('../../firmware/core/trees/walkers.ts', import.meta.url));
 
 /** Exact walks exist for 1..MAX_EXACT_DEPTH steps; deeper models use the chunked walk. */
-export const MAX_EXACT_DEPTH = 8;
+export const MAX_EXACT_DEPTH = 12;
 /** Steps between two leaf tests in the chunked walk. */
 export const CHUNK = 4;
 /** Trees per loop iteration for the add, vote and hits families. */

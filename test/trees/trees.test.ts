@@ -85,7 +85,7 @@ const shapes = [
   { name: 'decision tree', ensemble: ENSEMBLES.single, trees: 1, depth: 9, classes: 4 },
   { name: 'decision tree, mostly pure leaves', ensemble: ENSEMBLES.single, trees: 1, depth: 7, classes: 5, pureLeaves: 0.8 },
   { name: 'regression tree', ensemble: ENSEMBLES.single, trees: 1, depth: 6, classes: 0 },
-  { name: 'full tree deeper than the exact walks', ensemble: ENSEMBLES.single, trees: 1, depth: 11, classes: 3, earlyLeaf: 0 },
+  { name: 'full tree deeper than the exact walks', ensemble: ENSEMBLES.single, trees: 1, depth: 14, classes: 3, earlyLeaf: 0 },
   { name: 'soft-vote forest', ensemble: ENSEMBLES.soft, trees: 10, depth: 8, classes: 10 },
   { name: 'soft-vote forest, mostly pure leaves', ensemble: ENSEMBLES.soft, trees: 10, depth: 8, classes: 10, pureLeaves: 0.9 },
   { name: 'deep unbalanced forest', ensemble: ENSEMBLES.soft, trees: 4, depth: 14, classes: 3, earlyLeaf: 0.3, pureLeaves: 0.7 },

@@ -3,7 +3,7 @@
 // Tree walks, one per family (add: one value per tree into a local per run of trees with
 // the same output; vote: one more vote for a class; hits: the payload of each tree, for a
 // dense accumulator; sparse: runs of (class, value) entries), split comparison (`<`, `<=`)
-// and walk length (exactly 1..8 steps, or chunks of 4 steps between leaf tests).
+// and walk length (exactly 1..12 steps, or chunks of 4 steps between leaf tests).
 // Each is made once per model (a closure over the typed arrays: nothing to look up per
 // inference). A walk step is one expression,
 //   n = x[f[n]] < th[n] ? n + 1 : r[n]
@@ -133,6 +133,66 @@ function add8Lt(m: WalkState): () => void {
       let t = runStart[i] - 1;
       let a = s[o];
       while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
+function add9Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
+function add10Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
+function add11Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
+function add12Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
       s[o] = a;
     }
   };
@@ -280,6 +340,66 @@ function add8Le(m: WalkState): () => void {
   };
 }
 
+function add9Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
+function add10Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
+function add11Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
+function add12Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, runs, runStart, scores: s } = m;
+  return () => {
+    let n = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const o = runs[i];
+      const last = runStart[i + 1] - 1;
+      let t = runStart[i] - 1;
+      let a = s[o];
+      while (t < last) a += th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+      s[o] = a;
+    }
+  };
+}
+
 function addChunkedLe(m: WalkState): () => void {
   const { x, f, th, r, rl, leaf, runs, runStart, scores: s } = m;
   return () => {
@@ -402,6 +522,46 @@ function vote8Lt(m: WalkState): () => void {
   };
 }
 
+function vote9Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
+function vote10Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
+function vote11Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
+function vote12Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
 function voteChunkedLt(m: WalkState): () => void {
   const { x, f, th, r, rl, leaf, trees, scores: s } = m;
   return () => {
@@ -516,6 +676,46 @@ function vote8Le(m: WalkState): () => void {
     const last = trees - 1;
     let t = -1;
     while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
+function vote9Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
+function vote10Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
+function vote11Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
+  };
+}
+
+function vote12Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, scores: s } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) s[th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]]++;
   };
 }
 
@@ -636,6 +836,46 @@ function hits8Lt(m: WalkState): () => void {
   };
 }
 
+function hits9Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+  };
+}
+
+function hits10Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+  };
+}
+
+function hits11Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+  };
+}
+
+function hits12Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])];
+  };
+}
+
 function hitsChunkedLt(m: WalkState): () => void {
   const { x, f, th, r, rl, leaf, trees, hits } = m;
   return () => {
@@ -750,6 +990,46 @@ function hits8Le(m: WalkState): () => void {
     const last = trees - 1;
     let t = -1;
     while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+  };
+}
+
+function hits9Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+  };
+}
+
+function hits10Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+  };
+}
+
+function hits11Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
+  };
+}
+
+function hits12Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, hits } = m;
+  return () => {
+    let n = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) hits[++t] = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])];
   };
 }
 
@@ -990,6 +1270,78 @@ function sparse8Lt(m: WalkState): () => void {
     let t = -1;
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse9Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse10Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse11Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse12Lt(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] < th[t] ? rl[t] : r[t])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]] < th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
         for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
         s[~c] += values[e];
@@ -1241,6 +1593,78 @@ function sparse8Le(m: WalkState): () => void {
     let t = -1;
     while (t < last) {
       if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse9Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse10Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse11Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
+      else {
+        for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
+        s[~c] += values[e];
+      }
+    }
+  };
+}
+
+function sparse12Le(m: WalkState): () => void {
+  const { x, f, th, r, rl, trees, values, classes, unit, scores: s } = m;
+  return () => {
+    let n = 0;
+    let e = 0;
+    let c = 0;
+    const last = trees - 1;
+    let t = -1;
+    while (t < last) {
+      if ((e = th[(x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[n = (x[f[++t]] <= th[t] ? rl[t] : r[t])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]] <= th[n] ? n + 1 : r[n])]) < 0) s[~e] += unit;
       else {
         for (; (c = classes[e]) >= 0; e++) s[c] += values[e];
         s[~c] += values[e];
@@ -1607,26 +2031,26 @@ function denseAny(m: WalkState): () => void {
   };
 }
 
-export const MAX_EXACT_DEPTH = 8;
+export const MAX_EXACT_DEPTH = 12;
 export const CHUNK = 4;
 
 /** WALKERS[family][split][steps - 1], and [family][split][MAX_EXACT_DEPTH] for the chunked walk. */
 export const WALKERS: readonly (readonly (readonly WalkerFactory[])[])[] = [
   [ // add
-    [add1Lt, add2Lt, add3Lt, add4Lt, add5Lt, add6Lt, add7Lt, add8Lt, addChunkedLt],
-    [add1Le, add2Le, add3Le, add4Le, add5Le, add6Le, add7Le, add8Le, addChunkedLe],
+    [add1Lt, add2Lt, add3Lt, add4Lt, add5Lt, add6Lt, add7Lt, add8Lt, add9Lt, add10Lt, add11Lt, add12Lt, addChunkedLt],
+    [add1Le, add2Le, add3Le, add4Le, add5Le, add6Le, add7Le, add8Le, add9Le, add10Le, add11Le, add12Le, addChunkedLe],
   ],
   [ // vote
-    [vote1Lt, vote2Lt, vote3Lt, vote4Lt, vote5Lt, vote6Lt, vote7Lt, vote8Lt, voteChunkedLt],
-    [vote1Le, vote2Le, vote3Le, vote4Le, vote5Le, vote6Le, vote7Le, vote8Le, voteChunkedLe],
+    [vote1Lt, vote2Lt, vote3Lt, vote4Lt, vote5Lt, vote6Lt, vote7Lt, vote8Lt, vote9Lt, vote10Lt, vote11Lt, vote12Lt, voteChunkedLt],
+    [vote1Le, vote2Le, vote3Le, vote4Le, vote5Le, vote6Le, vote7Le, vote8Le, vote9Le, vote10Le, vote11Le, vote12Le, voteChunkedLe],
   ],
   [ // hits
-    [hits1Lt, hits2Lt, hits3Lt, hits4Lt, hits5Lt, hits6Lt, hits7Lt, hits8Lt, hitsChunkedLt],
-    [hits1Le, hits2Le, hits3Le, hits4Le, hits5Le, hits6Le, hits7Le, hits8Le, hitsChunkedLe],
+    [hits1Lt, hits2Lt, hits3Lt, hits4Lt, hits5Lt, hits6Lt, hits7Lt, hits8Lt, hits9Lt, hits10Lt, hits11Lt, hits12Lt, hitsChunkedLt],
+    [hits1Le, hits2Le, hits3Le, hits4Le, hits5Le, hits6Le, hits7Le, hits8Le, hits9Le, hits10Le, hits11Le, hits12Le, hitsChunkedLe],
   ],
   [ // sparse
-    [sparse1Lt, sparse2Lt, sparse3Lt, sparse4Lt, sparse5Lt, sparse6Lt, sparse7Lt, sparse8Lt, sparseChunkedLt],
-    [sparse1Le, sparse2Le, sparse3Le, sparse4Le, sparse5Le, sparse6Le, sparse7Le, sparse8Le, sparseChunkedLe],
+    [sparse1Lt, sparse2Lt, sparse3Lt, sparse4Lt, sparse5Lt, sparse6Lt, sparse7Lt, sparse8Lt, sparse9Lt, sparse10Lt, sparse11Lt, sparse12Lt, sparseChunkedLt],
+    [sparse1Le, sparse2Le, sparse3Le, sparse4Le, sparse5Le, sparse6Le, sparse7Le, sparse8Le, sparse9Le, sparse10Le, sparse11Le, sparse12Le, sparseChunkedLe],
   ],
 ];
 
