@@ -3,7 +3,7 @@
 // per node or per tree (see the comments in engine.ts).
 //
 //   npx tsx test/trees/gen-walkers.ts          rewrite the file
-// test/trees/walkers.test.ts fails when the committed file differs from what this produces.
+// test/trees/trees.test.ts fails when the committed file differs from what this produces.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,7 @@ export const WALKERS_PATH = fileURLToPath(new URL('../../firmware/core/trees/wal
 export const MAX_EXACT_DEPTH = 12;
 /** Steps between two leaf tests in the chunked walk. */
 export const CHUNK = 4;
-/** Trees per loop iteration for the add, vote and hits families. */
+/** Trees per loop iteration... */
 export const UNROLL = 4;
 /** ... for walks of at most this many steps. */
 export const UNROLL_DEPTH = 4;
@@ -54,22 +54,10 @@ function walk(op: string, depth: number | 'chunked', t: string): { pre: string[]
 }
 
 /**
- * A loop over trees `t + 1 .. last`, UNROLL at a time while that many are left, then one at a
- * time. `each(payload, t)` is the statement (or, with `sum`, the term of one sum) for one tree
- * whose walk starts at `t` (`++t` or `t`; each tree's root step reads t first).
+ * The loop over trees t + 1 .. last: `block(k)` is the statements for the next k trees (each
+ * walk reads ++t first), UNROLL trees per iteration while that many are left, then one.
  */
-function unrolled(op: string, depth: number | 'chunked', each: (payload: string, t: string) => string, sum?: string, assigns = false): string[] {
-  const block = (count: number): string[] => {
-    if (depth !== 'chunked') {
-      if (sum) return [`${sum} += ${Array.from({ length: count }, () => walk(op, depth, '++t').payload).join(' + ')};`];
-      // An assignment target is evaluated before its value: there, `each` increments t itself.
-      return Array.from({ length: count }, () => (assigns ? each(walk(op, depth, 't').payload, '++t') : each(walk(op, depth, '++t').payload, 't')) + ';');
-    }
-    return Array.from({ length: count }, () => {
-      const w = walk(op, depth, '++t');
-      return [...w.pre, (sum ? `${sum} += ${w.payload}` : each(w.payload, 't')) + ';'];
-    }).flat();
-  };
+function treeLoop(depth: number | 'chunked', block: (count: number) => string[]): string[] {
   const loop = (count: number, cond: string): string[] => {
     const b = block(count);
     return b.length === 1 ? [`while (${cond}) ${b[0]}`] : [`while (${cond}) {`, ...b.map((l) => '  ' + l), '}'];
@@ -84,40 +72,52 @@ function unrollFor(depth: number | 'chunked'): number {
   return depth === 'chunked' || depth > UNROLL_DEPTH ? 1 : UNROLL;
 }
 
+function repeat(count: number, tree: () => string[]): string[] {
+  return Array.from({ length: count }, tree).flat();
+}
+
 function body(kind: Kind, op: string, depth: number | 'chunked'): string[] {
+  const next = () => walk(op, depth, '++t');
   switch (kind) {
     case 'add':
+      // Exact walks: the leaves of the block's trees in one sum.
       return [
         'for (let i = 0; i < runs.length; i++) {',
         '  const o = runs[i];',
         '  const last = runStart[i + 1] - 1;',
         '  let t = runStart[i] - 1;',
         '  let a = s[o];',
-        ...unrolled(op, depth, () => '', 'a').map((l) => '  ' + l),
+        ...treeLoop(depth, (count) => depth === 'chunked'
+          ? repeat(count, () => [...next().pre, 'a += th[n];'])
+          : [`a += ${Array.from({ length: count }, () => next().payload).join(' + ')};`]).map((l) => '  ' + l),
         '  s[o] = a;',
         '}',
       ];
     case 'vote':
-      return ['const last = trees - 1;', 'let t = -1;', ...unrolled(op, depth, (p) => `s[${p}]++`)];
+      return ['const last = trees - 1;', 'let t = -1;', ...treeLoop(depth, (count) => repeat(count, () => {
+        const w = next();
+        return [...w.pre, `s[${w.payload}]++;`];
+      }))];
     case 'hits':
-      return ['const last = trees - 1;', 'let t = -1;', ...unrolled(op, depth, (p, t) => `hits[${t}] = ${p}`, undefined, true)];
-    case 'sparse': {
+      // An assignment's target is evaluated before its value: an exact walk moves to the next
+      // tree there, in hits[++t].
+      return ['const last = trees - 1;', 'let t = -1;', ...treeLoop(depth, (count) => repeat(count, () => {
+        if (depth !== 'chunked') return [`hits[++t] = ${walk(op, depth, 't').payload};`];
+        return [...next().pre, 'hits[t] = th[n];'];
+      }))];
+    case 'sparse':
       // A negative payload is a pure leaf: it adds the unit to score ~payload.
-      const add = (p: string) => [
-        `if ((e = ${p}) < 0) s[~e] += unit;`,
-        'else {',
-        '  for (; (c = classes[e]) >= 0; e++) s[c] += values[e];',
-        '  s[~c] += values[e];',
-        '}',
-      ];
-      const tree = (): string[] => {
-        const w = walk(op, depth, '++t');
-        return [...w.pre, ...add(w.payload)];
-      };
-      const loop = (count: number, cond: string) => [`while (${cond}) {`, ...Array.from({ length: count }, tree).flat().map((l) => '  ' + l), '}'];
-      const u = unrollFor(depth);
-      return ['const last = trees - 1;', 'let t = -1;', ...(u > 1 ? loop(u, `t < last - ${u - 1}`) : []), ...loop(1, 't < last')];
-    }
+      return ['const last = trees - 1;', 'let t = -1;', ...treeLoop(depth, (count) => repeat(count, () => {
+        const w = next();
+        return [
+          ...w.pre,
+          `if ((e = ${w.payload}) < 0) s[~e] += unit;`,
+          'else {',
+          '  for (; (c = classes[e]) >= 0; e++) s[c] += values[e];',
+          '  s[~c] += values[e];',
+          '}',
+        ];
+      }))];
   }
 }
 
