@@ -252,6 +252,27 @@ describe('CONV_2D small-K kernel (K <= 32)', () => {
   });
 });
 
+describe('CONV_2D small-K weights in flash', () => {
+  it('packs each group from the package when the packed copy would exceed its RAM budget; exact', () => {
+    const rng = new Prng(7008);
+    for (const [kH, kW, C, outC] of [[3, 3, 1, 800], [1, 7, 1, 1000], [3, 3, 3, 300], [1, 5, 5, 301], [1, 1, 3, 2000]] as const) {
+      const qIn = { scale: 0.05, zeroPoint: rng.int(-128, 127) };
+      for (const lanes of [2, 3]) {
+        if (lanes === 2 && kH * kW * C * 127 <= 1028) continue; // too short to need two lanes
+        const b = new GraphBuilder();
+        const x = b.input([1, kH + 1, kW + 2, C], qIn);
+        const layer = qualifyingConv(rng, qIn, outC, kH, kW, C);
+        layer.weights = lanes === 3 ? rng.int8Array(layer.weights.length, -20, 20) : layer.weights.map((v, k) => (k % 2 === 0 ? 127 : -127));
+        const def = b.build(b.conv2d(x, layer, { padding: rng.pick(['SAME', 'VALID'] as const) }));
+        const st = convState(def);
+        expect(st.small?.lanes).toBe(lanes);
+        expect(st.small?.pw).toBeNull();
+        checkAgainstReference(def, rng, `flash weights ${kH}x${kW}x${C} -> ${outC} lanes ${lanes}`);
+      }
+    }
+  });
+});
+
 describe('CONV_2D small-K lanes', () => {
   it('packs three channels per double up to a lane half-width of 2^17 - 1, two beyond; exact at both', () => {
     // half-width of a centred lane: ceil(255 * sum|w| / 2): 1028 -> 131070 (3 lanes), 1029 -> 131198 (2)

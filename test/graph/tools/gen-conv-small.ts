@@ -18,7 +18,10 @@ function variant(S: number, L: number): string {
   A(`function conv${S}x${L}(s: SmallConvState, out: Int8Array): void {`);
   A('  const v = s.taps;');
   A(`  const ${rows(range(S).map((t) => `x${t} = v[${t}]`), 9).map((r) => r.join(', ')).join(',\n    ')};`);
-  A('  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;');
+  A('  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;');
+  A(L === 3 ? '  const S1 = 262144, S2 = 68719476736;' : '  const S1 = 4294967296;');
+  A(`  let ${rows(range(S).map((t) => `W${t} = 0`), 9).map((r) => r.join(', ')).join(',\n    ')};`);
+  A(L === 3 ? '  let j = 0, jc = 0, jd = 0, je = 0;' : '  let j = 0, jc = 0, jd = 0;');
   A('  const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;');
   A('  const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;');
   A(L === 3 ? '  const out1 = s.out1, out2 = s.out2;' : '  const out1 = s.out1;');
@@ -30,8 +33,17 @@ function variant(S: number, L: number): string {
     A('    const e = c + 2 < outC ? c + 2 : d;');
     A('    const y2 = e === c ? out : e === d ? y1 : out2;');
   }
-  A(`    const j = q * ${S};`);
-  A(`    const ${rows(range(S).map((t) => `W${t} = pw[j${t ? ` + ${t}` : ''}]`), 6).map((r) => r.join(', ')).join(',\n      ')};`);
+  A('    if (pw !== null) {');
+  A(`      j = q * ${S};`);
+  for (const r of rows(range(S).map((t) => `W${t} = pw[j${t ? ` + ${t}` : ''}];`), 6)) A(`      ${r.join(' ')}`);
+  A('    } else {');
+  A('      // weights from the package (flash), packed here; zero beyond K');
+  A(L === 3 ? '      jc = c * K; jd = d * K; je = e * K;' : '      jc = c * K; jd = d * K;');
+  for (let t = 0; t < S; t++) {
+    const pack = L === 3 ? `wv[${t}][jc] + S1 * wv[${t}][jd] + S2 * wv[${t}][je]` : `wv[${t}][jc] + S1 * wv[${t}][jd]`;
+    A(`      W${t} = ${t === 0 ? pack : `K > ${t} ? ${pack} : 0`};`);
+  }
+  A('    }');
   A('    const B = pb[q];');
   A('    const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];');
   A('    const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];');

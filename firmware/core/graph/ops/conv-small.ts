@@ -38,6 +38,8 @@ import { fillSource, shiftedView, sourceView, windowSource } from './window-sour
 import type { WindowGeometry, WindowSource } from './window-source';
 
 export const SMALL_K_MAX = 32;
+/** Largest RAM copy of packed weights (Float64, about 4 bytes per int8 weight); beyond, flash reads. */
+export const PACKED_WEIGHTS_MAX_BYTES = 16384;
 /** Largest accumulator magnitude for three lanes 2^18 apart. */
 export const LANE3_ACC_MAX = 131071;
 const INV32 = 1 / 4294967296;
@@ -49,8 +51,15 @@ export interface SmallConvState {
   /** Channels per packed group: 2 or 3. */
   readonly lanes: number;
   readonly outH: number; readonly outW: number; readonly outC: number;
-  /** Per channel group g: `slots` packed weights at pw[g * slots]; packed folded biases pb[g]. */
-  readonly pw: Float64Array;
+  /**
+   * Per channel group q: `slots` packed weights at pw[q * slots] when they fit in
+   * PACKED_WEIGHTS_MAX_BYTES of RAM; else null, and eval packs each group's weights when it
+   * starts, from `wv` (views of the int8 weights in the package, shifted by tap t < K).
+   */
+  readonly pw: Float64Array | null;
+  readonly wv: readonly Int8Array[];
+  readonly K: number;
+  /** Packed folded, centred biases per group. */
   readonly pb: Float64Array;
   /**
    * Requantization of a lane value l = a - delta[c] (the lanes are centred, see prepare):
@@ -114,19 +123,22 @@ export function prepareSmallConv(g: SmallConvGeometry, w: Int8Array, bias: Int32
   // packed weights and centred biases per channel group (the last group repeats its last channel)
   const S = lanes === 3 ? 262144 : 4294967296;
   const groups = Math.ceil(outC / lanes);
-  const pw = new Float64Array(groups * slots);
+  const inRam = groups * slots * 8 <= PACKED_WEIGHTS_MAX_BYTES;
+  const pw = inRam ? new Float64Array(groups * slots) : null;
   const pb = new Float64Array(groups);
   for (let q = 0; q < groups; q++) {
     for (let k = lanes - 1; k >= 0; k--) {
       const c = Math.min(q * lanes + k, outC - 1);
       let sum = 0;
       for (let t = 0; t < K; t++) {
-        pw[q * slots + t] = pw[q * slots + t] * S + w[c * K + t];
+        if (pw !== null) pw[q * slots + t] = pw[q * slots + t] * S + w[c * K + t];
         sum += w[c * K + t];
       }
       pb[q] = pb[q] * S + (bias[c] - g.inZp * sum - delta[c]);
     }
   }
+  const wv: Int8Array[] = [];
+  if (pw === null) for (let t = 0; t < K; t++) wv.push(w.subarray(t));
 
   const src = windowSource(g);
   const C = g.inC;
@@ -138,7 +150,7 @@ export function prepareSmallConv(g: SmallConvGeometry, w: Int8Array, bias: Int32
   }
   const lo = g.actMin - g.outZp;
   return {
-    slots, lanes, outH: g.outH, outW: g.outW, outC, pw, pb, M: fr.M, P, N, F: fr.F, D,
+    slots, lanes, outH: g.outH, outW: g.outW, outC, pw, wv, K, pb, M: fr.M, P, N, F: fr.F, D,
     lo, hi: g.actMax - g.outZp, zp: g.outZp, signFree: lo === 0, src, offsets,
     taps: [], out1: EMPTY8, out2: EMPTY8,
   };
@@ -181,7 +193,10 @@ export function evalSmallConv(s: SmallConvState, b: OpBinding): void {
 function conv9x2(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7], x8 = v[8];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 4294967296;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0;
+  let j = 0, jc = 0, jd = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
@@ -189,9 +204,23 @@ function conv9x2(s: SmallConvState, out: Int8Array): void {
   for (let c = 0, q = 0; c < outC; c += 2, q++) {
     const d = c + 1 < outC ? c + 1 : c;
     const y1 = d === c ? out : out1;
-    const j = q * 9;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8];
+    if (pw !== null) {
+      j = q * 9;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -238,7 +267,10 @@ function conv9x2(s: SmallConvState, out: Int8Array): void {
 function conv9x3(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7], x8 = v[8];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 262144, S2 = 68719476736;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0;
+  let j = 0, jc = 0, jd = 0, je = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1, out2 = s.out2;
@@ -248,9 +280,23 @@ function conv9x3(s: SmallConvState, out: Int8Array): void {
     const y1 = d === c ? out : out1;
     const e = c + 2 < outC ? c + 2 : d;
     const y2 = e === c ? out : e === d ? y1 : out2;
-    const j = q * 9;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8];
+    if (pw !== null) {
+      j = q * 9;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K; je = e * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd] + S2 * wv[0][je];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] + S2 * wv[1][je] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] + S2 * wv[2][je] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] + S2 * wv[3][je] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] + S2 * wv[4][je] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] + S2 * wv[5][je] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] + S2 * wv[6][je] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] + S2 * wv[7][je] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] + S2 * wv[8][je] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -307,7 +353,11 @@ function conv16x2(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7], x8 = v[8],
     x9 = v[9], x10 = v[10], x11 = v[11], x12 = v[12], x13 = v[13], x14 = v[14], x15 = v[15];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 4294967296;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0,
+    W9 = 0, W10 = 0, W11 = 0, W12 = 0, W13 = 0, W14 = 0, W15 = 0;
+  let j = 0, jc = 0, jd = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
@@ -315,10 +365,31 @@ function conv16x2(s: SmallConvState, out: Int8Array): void {
   for (let c = 0, q = 0; c < outC; c += 2, q++) {
     const d = c + 1 < outC ? c + 1 : c;
     const y1 = d === c ? out : out1;
-    const j = q * 16;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8], W9 = pw[j + 9], W10 = pw[j + 10], W11 = pw[j + 11],
-      W12 = pw[j + 12], W13 = pw[j + 13], W14 = pw[j + 14], W15 = pw[j + 15];
+    if (pw !== null) {
+      j = q * 16;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8]; W9 = pw[j + 9]; W10 = pw[j + 10]; W11 = pw[j + 11];
+      W12 = pw[j + 12]; W13 = pw[j + 13]; W14 = pw[j + 14]; W15 = pw[j + 15];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] : 0;
+      W9 = K > 9 ? wv[9][jc] + S1 * wv[9][jd] : 0;
+      W10 = K > 10 ? wv[10][jc] + S1 * wv[10][jd] : 0;
+      W11 = K > 11 ? wv[11][jc] + S1 * wv[11][jd] : 0;
+      W12 = K > 12 ? wv[12][jc] + S1 * wv[12][jd] : 0;
+      W13 = K > 13 ? wv[13][jc] + S1 * wv[13][jd] : 0;
+      W14 = K > 14 ? wv[14][jc] + S1 * wv[14][jd] : 0;
+      W15 = K > 15 ? wv[15][jc] + S1 * wv[15][jd] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -368,7 +439,11 @@ function conv16x3(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7], x8 = v[8],
     x9 = v[9], x10 = v[10], x11 = v[11], x12 = v[12], x13 = v[13], x14 = v[14], x15 = v[15];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 262144, S2 = 68719476736;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0,
+    W9 = 0, W10 = 0, W11 = 0, W12 = 0, W13 = 0, W14 = 0, W15 = 0;
+  let j = 0, jc = 0, jd = 0, je = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1, out2 = s.out2;
@@ -378,10 +453,31 @@ function conv16x3(s: SmallConvState, out: Int8Array): void {
     const y1 = d === c ? out : out1;
     const e = c + 2 < outC ? c + 2 : d;
     const y2 = e === c ? out : e === d ? y1 : out2;
-    const j = q * 16;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8], W9 = pw[j + 9], W10 = pw[j + 10], W11 = pw[j + 11],
-      W12 = pw[j + 12], W13 = pw[j + 13], W14 = pw[j + 14], W15 = pw[j + 15];
+    if (pw !== null) {
+      j = q * 16;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8]; W9 = pw[j + 9]; W10 = pw[j + 10]; W11 = pw[j + 11];
+      W12 = pw[j + 12]; W13 = pw[j + 13]; W14 = pw[j + 14]; W15 = pw[j + 15];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K; je = e * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd] + S2 * wv[0][je];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] + S2 * wv[1][je] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] + S2 * wv[2][je] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] + S2 * wv[3][je] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] + S2 * wv[4][je] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] + S2 * wv[5][je] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] + S2 * wv[6][je] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] + S2 * wv[7][je] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] + S2 * wv[8][je] : 0;
+      W9 = K > 9 ? wv[9][jc] + S1 * wv[9][jd] + S2 * wv[9][je] : 0;
+      W10 = K > 10 ? wv[10][jc] + S1 * wv[10][jd] + S2 * wv[10][je] : 0;
+      W11 = K > 11 ? wv[11][jc] + S1 * wv[11][jd] + S2 * wv[11][je] : 0;
+      W12 = K > 12 ? wv[12][jc] + S1 * wv[12][jd] + S2 * wv[12][je] : 0;
+      W13 = K > 13 ? wv[13][jc] + S1 * wv[13][jd] + S2 * wv[13][je] : 0;
+      W14 = K > 14 ? wv[14][jc] + S1 * wv[14][jd] + S2 * wv[14][je] : 0;
+      W15 = K > 15 ? wv[15][jc] + S1 * wv[15][jd] + S2 * wv[15][je] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -441,7 +537,12 @@ function conv27x2(s: SmallConvState, out: Int8Array): void {
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7], x8 = v[8],
     x9 = v[9], x10 = v[10], x11 = v[11], x12 = v[12], x13 = v[13], x14 = v[14], x15 = v[15], x16 = v[16], x17 = v[17],
     x18 = v[18], x19 = v[19], x20 = v[20], x21 = v[21], x22 = v[22], x23 = v[23], x24 = v[24], x25 = v[25], x26 = v[26];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 4294967296;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0,
+    W9 = 0, W10 = 0, W11 = 0, W12 = 0, W13 = 0, W14 = 0, W15 = 0, W16 = 0, W17 = 0,
+    W18 = 0, W19 = 0, W20 = 0, W21 = 0, W22 = 0, W23 = 0, W24 = 0, W25 = 0, W26 = 0;
+  let j = 0, jc = 0, jd = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
@@ -449,12 +550,44 @@ function conv27x2(s: SmallConvState, out: Int8Array): void {
   for (let c = 0, q = 0; c < outC; c += 2, q++) {
     const d = c + 1 < outC ? c + 1 : c;
     const y1 = d === c ? out : out1;
-    const j = q * 27;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8], W9 = pw[j + 9], W10 = pw[j + 10], W11 = pw[j + 11],
-      W12 = pw[j + 12], W13 = pw[j + 13], W14 = pw[j + 14], W15 = pw[j + 15], W16 = pw[j + 16], W17 = pw[j + 17],
-      W18 = pw[j + 18], W19 = pw[j + 19], W20 = pw[j + 20], W21 = pw[j + 21], W22 = pw[j + 22], W23 = pw[j + 23],
-      W24 = pw[j + 24], W25 = pw[j + 25], W26 = pw[j + 26];
+    if (pw !== null) {
+      j = q * 27;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8]; W9 = pw[j + 9]; W10 = pw[j + 10]; W11 = pw[j + 11];
+      W12 = pw[j + 12]; W13 = pw[j + 13]; W14 = pw[j + 14]; W15 = pw[j + 15]; W16 = pw[j + 16]; W17 = pw[j + 17];
+      W18 = pw[j + 18]; W19 = pw[j + 19]; W20 = pw[j + 20]; W21 = pw[j + 21]; W22 = pw[j + 22]; W23 = pw[j + 23];
+      W24 = pw[j + 24]; W25 = pw[j + 25]; W26 = pw[j + 26];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] : 0;
+      W9 = K > 9 ? wv[9][jc] + S1 * wv[9][jd] : 0;
+      W10 = K > 10 ? wv[10][jc] + S1 * wv[10][jd] : 0;
+      W11 = K > 11 ? wv[11][jc] + S1 * wv[11][jd] : 0;
+      W12 = K > 12 ? wv[12][jc] + S1 * wv[12][jd] : 0;
+      W13 = K > 13 ? wv[13][jc] + S1 * wv[13][jd] : 0;
+      W14 = K > 14 ? wv[14][jc] + S1 * wv[14][jd] : 0;
+      W15 = K > 15 ? wv[15][jc] + S1 * wv[15][jd] : 0;
+      W16 = K > 16 ? wv[16][jc] + S1 * wv[16][jd] : 0;
+      W17 = K > 17 ? wv[17][jc] + S1 * wv[17][jd] : 0;
+      W18 = K > 18 ? wv[18][jc] + S1 * wv[18][jd] : 0;
+      W19 = K > 19 ? wv[19][jc] + S1 * wv[19][jd] : 0;
+      W20 = K > 20 ? wv[20][jc] + S1 * wv[20][jd] : 0;
+      W21 = K > 21 ? wv[21][jc] + S1 * wv[21][jd] : 0;
+      W22 = K > 22 ? wv[22][jc] + S1 * wv[22][jd] : 0;
+      W23 = K > 23 ? wv[23][jc] + S1 * wv[23][jd] : 0;
+      W24 = K > 24 ? wv[24][jc] + S1 * wv[24][jd] : 0;
+      W25 = K > 25 ? wv[25][jc] + S1 * wv[25][jd] : 0;
+      W26 = K > 26 ? wv[26][jc] + S1 * wv[26][jd] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -509,7 +642,12 @@ function conv27x3(s: SmallConvState, out: Int8Array): void {
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3], x4 = v[4], x5 = v[5], x6 = v[6], x7 = v[7], x8 = v[8],
     x9 = v[9], x10 = v[10], x11 = v[11], x12 = v[12], x13 = v[13], x14 = v[14], x15 = v[15], x16 = v[16], x17 = v[17],
     x18 = v[18], x19 = v[19], x20 = v[20], x21 = v[21], x22 = v[22], x23 = v[23], x24 = v[24], x25 = v[25], x26 = v[26];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 262144, S2 = 68719476736;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0,
+    W9 = 0, W10 = 0, W11 = 0, W12 = 0, W13 = 0, W14 = 0, W15 = 0, W16 = 0, W17 = 0,
+    W18 = 0, W19 = 0, W20 = 0, W21 = 0, W22 = 0, W23 = 0, W24 = 0, W25 = 0, W26 = 0;
+  let j = 0, jc = 0, jd = 0, je = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1, out2 = s.out2;
@@ -519,12 +657,44 @@ function conv27x3(s: SmallConvState, out: Int8Array): void {
     const y1 = d === c ? out : out1;
     const e = c + 2 < outC ? c + 2 : d;
     const y2 = e === c ? out : e === d ? y1 : out2;
-    const j = q * 27;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8], W9 = pw[j + 9], W10 = pw[j + 10], W11 = pw[j + 11],
-      W12 = pw[j + 12], W13 = pw[j + 13], W14 = pw[j + 14], W15 = pw[j + 15], W16 = pw[j + 16], W17 = pw[j + 17],
-      W18 = pw[j + 18], W19 = pw[j + 19], W20 = pw[j + 20], W21 = pw[j + 21], W22 = pw[j + 22], W23 = pw[j + 23],
-      W24 = pw[j + 24], W25 = pw[j + 25], W26 = pw[j + 26];
+    if (pw !== null) {
+      j = q * 27;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8]; W9 = pw[j + 9]; W10 = pw[j + 10]; W11 = pw[j + 11];
+      W12 = pw[j + 12]; W13 = pw[j + 13]; W14 = pw[j + 14]; W15 = pw[j + 15]; W16 = pw[j + 16]; W17 = pw[j + 17];
+      W18 = pw[j + 18]; W19 = pw[j + 19]; W20 = pw[j + 20]; W21 = pw[j + 21]; W22 = pw[j + 22]; W23 = pw[j + 23];
+      W24 = pw[j + 24]; W25 = pw[j + 25]; W26 = pw[j + 26];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K; je = e * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd] + S2 * wv[0][je];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] + S2 * wv[1][je] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] + S2 * wv[2][je] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] + S2 * wv[3][je] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] + S2 * wv[4][je] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] + S2 * wv[5][je] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] + S2 * wv[6][je] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] + S2 * wv[7][je] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] + S2 * wv[8][je] : 0;
+      W9 = K > 9 ? wv[9][jc] + S1 * wv[9][jd] + S2 * wv[9][je] : 0;
+      W10 = K > 10 ? wv[10][jc] + S1 * wv[10][jd] + S2 * wv[10][je] : 0;
+      W11 = K > 11 ? wv[11][jc] + S1 * wv[11][jd] + S2 * wv[11][je] : 0;
+      W12 = K > 12 ? wv[12][jc] + S1 * wv[12][jd] + S2 * wv[12][je] : 0;
+      W13 = K > 13 ? wv[13][jc] + S1 * wv[13][jd] + S2 * wv[13][je] : 0;
+      W14 = K > 14 ? wv[14][jc] + S1 * wv[14][jd] + S2 * wv[14][je] : 0;
+      W15 = K > 15 ? wv[15][jc] + S1 * wv[15][jd] + S2 * wv[15][je] : 0;
+      W16 = K > 16 ? wv[16][jc] + S1 * wv[16][jd] + S2 * wv[16][je] : 0;
+      W17 = K > 17 ? wv[17][jc] + S1 * wv[17][jd] + S2 * wv[17][je] : 0;
+      W18 = K > 18 ? wv[18][jc] + S1 * wv[18][jd] + S2 * wv[18][je] : 0;
+      W19 = K > 19 ? wv[19][jc] + S1 * wv[19][jd] + S2 * wv[19][je] : 0;
+      W20 = K > 20 ? wv[20][jc] + S1 * wv[20][jd] + S2 * wv[20][je] : 0;
+      W21 = K > 21 ? wv[21][jc] + S1 * wv[21][jd] + S2 * wv[21][je] : 0;
+      W22 = K > 22 ? wv[22][jc] + S1 * wv[22][jd] + S2 * wv[22][je] : 0;
+      W23 = K > 23 ? wv[23][jc] + S1 * wv[23][jd] + S2 * wv[23][je] : 0;
+      W24 = K > 24 ? wv[24][jc] + S1 * wv[24][jd] + S2 * wv[24][je] : 0;
+      W25 = K > 25 ? wv[25][jc] + S1 * wv[25][jd] + S2 * wv[25][je] : 0;
+      W26 = K > 26 ? wv[26][jc] + S1 * wv[26][jd] + S2 * wv[26][je] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -589,7 +759,13 @@ function conv32x2(s: SmallConvState, out: Int8Array): void {
     x9 = v[9], x10 = v[10], x11 = v[11], x12 = v[12], x13 = v[13], x14 = v[14], x15 = v[15], x16 = v[16], x17 = v[17],
     x18 = v[18], x19 = v[19], x20 = v[20], x21 = v[21], x22 = v[22], x23 = v[23], x24 = v[24], x25 = v[25], x26 = v[26],
     x27 = v[27], x28 = v[28], x29 = v[29], x30 = v[30], x31 = v[31];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 4294967296;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0,
+    W9 = 0, W10 = 0, W11 = 0, W12 = 0, W13 = 0, W14 = 0, W15 = 0, W16 = 0, W17 = 0,
+    W18 = 0, W19 = 0, W20 = 0, W21 = 0, W22 = 0, W23 = 0, W24 = 0, W25 = 0, W26 = 0,
+    W27 = 0, W28 = 0, W29 = 0, W30 = 0, W31 = 0;
+  let j = 0, jc = 0, jd = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
@@ -597,13 +773,50 @@ function conv32x2(s: SmallConvState, out: Int8Array): void {
   for (let c = 0, q = 0; c < outC; c += 2, q++) {
     const d = c + 1 < outC ? c + 1 : c;
     const y1 = d === c ? out : out1;
-    const j = q * 32;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8], W9 = pw[j + 9], W10 = pw[j + 10], W11 = pw[j + 11],
-      W12 = pw[j + 12], W13 = pw[j + 13], W14 = pw[j + 14], W15 = pw[j + 15], W16 = pw[j + 16], W17 = pw[j + 17],
-      W18 = pw[j + 18], W19 = pw[j + 19], W20 = pw[j + 20], W21 = pw[j + 21], W22 = pw[j + 22], W23 = pw[j + 23],
-      W24 = pw[j + 24], W25 = pw[j + 25], W26 = pw[j + 26], W27 = pw[j + 27], W28 = pw[j + 28], W29 = pw[j + 29],
-      W30 = pw[j + 30], W31 = pw[j + 31];
+    if (pw !== null) {
+      j = q * 32;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8]; W9 = pw[j + 9]; W10 = pw[j + 10]; W11 = pw[j + 11];
+      W12 = pw[j + 12]; W13 = pw[j + 13]; W14 = pw[j + 14]; W15 = pw[j + 15]; W16 = pw[j + 16]; W17 = pw[j + 17];
+      W18 = pw[j + 18]; W19 = pw[j + 19]; W20 = pw[j + 20]; W21 = pw[j + 21]; W22 = pw[j + 22]; W23 = pw[j + 23];
+      W24 = pw[j + 24]; W25 = pw[j + 25]; W26 = pw[j + 26]; W27 = pw[j + 27]; W28 = pw[j + 28]; W29 = pw[j + 29];
+      W30 = pw[j + 30]; W31 = pw[j + 31];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] : 0;
+      W9 = K > 9 ? wv[9][jc] + S1 * wv[9][jd] : 0;
+      W10 = K > 10 ? wv[10][jc] + S1 * wv[10][jd] : 0;
+      W11 = K > 11 ? wv[11][jc] + S1 * wv[11][jd] : 0;
+      W12 = K > 12 ? wv[12][jc] + S1 * wv[12][jd] : 0;
+      W13 = K > 13 ? wv[13][jc] + S1 * wv[13][jd] : 0;
+      W14 = K > 14 ? wv[14][jc] + S1 * wv[14][jd] : 0;
+      W15 = K > 15 ? wv[15][jc] + S1 * wv[15][jd] : 0;
+      W16 = K > 16 ? wv[16][jc] + S1 * wv[16][jd] : 0;
+      W17 = K > 17 ? wv[17][jc] + S1 * wv[17][jd] : 0;
+      W18 = K > 18 ? wv[18][jc] + S1 * wv[18][jd] : 0;
+      W19 = K > 19 ? wv[19][jc] + S1 * wv[19][jd] : 0;
+      W20 = K > 20 ? wv[20][jc] + S1 * wv[20][jd] : 0;
+      W21 = K > 21 ? wv[21][jc] + S1 * wv[21][jd] : 0;
+      W22 = K > 22 ? wv[22][jc] + S1 * wv[22][jd] : 0;
+      W23 = K > 23 ? wv[23][jc] + S1 * wv[23][jd] : 0;
+      W24 = K > 24 ? wv[24][jc] + S1 * wv[24][jd] : 0;
+      W25 = K > 25 ? wv[25][jc] + S1 * wv[25][jd] : 0;
+      W26 = K > 26 ? wv[26][jc] + S1 * wv[26][jd] : 0;
+      W27 = K > 27 ? wv[27][jc] + S1 * wv[27][jd] : 0;
+      W28 = K > 28 ? wv[28][jc] + S1 * wv[28][jd] : 0;
+      W29 = K > 29 ? wv[29][jc] + S1 * wv[29][jd] : 0;
+      W30 = K > 30 ? wv[30][jc] + S1 * wv[30][jd] : 0;
+      W31 = K > 31 ? wv[31][jc] + S1 * wv[31][jd] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -661,7 +874,13 @@ function conv32x3(s: SmallConvState, out: Int8Array): void {
     x9 = v[9], x10 = v[10], x11 = v[11], x12 = v[12], x13 = v[13], x14 = v[14], x15 = v[15], x16 = v[16], x17 = v[17],
     x18 = v[18], x19 = v[19], x20 = v[20], x21 = v[21], x22 = v[22], x23 = v[23], x24 = v[24], x25 = v[25], x26 = v[26],
     x27 = v[27], x28 = v[28], x29 = v[29], x30 = v[30], x31 = v[31];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 262144, S2 = 68719476736;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0, W4 = 0, W5 = 0, W6 = 0, W7 = 0, W8 = 0,
+    W9 = 0, W10 = 0, W11 = 0, W12 = 0, W13 = 0, W14 = 0, W15 = 0, W16 = 0, W17 = 0,
+    W18 = 0, W19 = 0, W20 = 0, W21 = 0, W22 = 0, W23 = 0, W24 = 0, W25 = 0, W26 = 0,
+    W27 = 0, W28 = 0, W29 = 0, W30 = 0, W31 = 0;
+  let j = 0, jc = 0, jd = 0, je = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1, out2 = s.out2;
@@ -671,13 +890,50 @@ function conv32x3(s: SmallConvState, out: Int8Array): void {
     const y1 = d === c ? out : out1;
     const e = c + 2 < outC ? c + 2 : d;
     const y2 = e === c ? out : e === d ? y1 : out2;
-    const j = q * 32;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3], W4 = pw[j + 4], W5 = pw[j + 5],
-      W6 = pw[j + 6], W7 = pw[j + 7], W8 = pw[j + 8], W9 = pw[j + 9], W10 = pw[j + 10], W11 = pw[j + 11],
-      W12 = pw[j + 12], W13 = pw[j + 13], W14 = pw[j + 14], W15 = pw[j + 15], W16 = pw[j + 16], W17 = pw[j + 17],
-      W18 = pw[j + 18], W19 = pw[j + 19], W20 = pw[j + 20], W21 = pw[j + 21], W22 = pw[j + 22], W23 = pw[j + 23],
-      W24 = pw[j + 24], W25 = pw[j + 25], W26 = pw[j + 26], W27 = pw[j + 27], W28 = pw[j + 28], W29 = pw[j + 29],
-      W30 = pw[j + 30], W31 = pw[j + 31];
+    if (pw !== null) {
+      j = q * 32;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3]; W4 = pw[j + 4]; W5 = pw[j + 5];
+      W6 = pw[j + 6]; W7 = pw[j + 7]; W8 = pw[j + 8]; W9 = pw[j + 9]; W10 = pw[j + 10]; W11 = pw[j + 11];
+      W12 = pw[j + 12]; W13 = pw[j + 13]; W14 = pw[j + 14]; W15 = pw[j + 15]; W16 = pw[j + 16]; W17 = pw[j + 17];
+      W18 = pw[j + 18]; W19 = pw[j + 19]; W20 = pw[j + 20]; W21 = pw[j + 21]; W22 = pw[j + 22]; W23 = pw[j + 23];
+      W24 = pw[j + 24]; W25 = pw[j + 25]; W26 = pw[j + 26]; W27 = pw[j + 27]; W28 = pw[j + 28]; W29 = pw[j + 29];
+      W30 = pw[j + 30]; W31 = pw[j + 31];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K; je = e * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd] + S2 * wv[0][je];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] + S2 * wv[1][je] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] + S2 * wv[2][je] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] + S2 * wv[3][je] : 0;
+      W4 = K > 4 ? wv[4][jc] + S1 * wv[4][jd] + S2 * wv[4][je] : 0;
+      W5 = K > 5 ? wv[5][jc] + S1 * wv[5][jd] + S2 * wv[5][je] : 0;
+      W6 = K > 6 ? wv[6][jc] + S1 * wv[6][jd] + S2 * wv[6][je] : 0;
+      W7 = K > 7 ? wv[7][jc] + S1 * wv[7][jd] + S2 * wv[7][je] : 0;
+      W8 = K > 8 ? wv[8][jc] + S1 * wv[8][jd] + S2 * wv[8][je] : 0;
+      W9 = K > 9 ? wv[9][jc] + S1 * wv[9][jd] + S2 * wv[9][je] : 0;
+      W10 = K > 10 ? wv[10][jc] + S1 * wv[10][jd] + S2 * wv[10][je] : 0;
+      W11 = K > 11 ? wv[11][jc] + S1 * wv[11][jd] + S2 * wv[11][je] : 0;
+      W12 = K > 12 ? wv[12][jc] + S1 * wv[12][jd] + S2 * wv[12][je] : 0;
+      W13 = K > 13 ? wv[13][jc] + S1 * wv[13][jd] + S2 * wv[13][je] : 0;
+      W14 = K > 14 ? wv[14][jc] + S1 * wv[14][jd] + S2 * wv[14][je] : 0;
+      W15 = K > 15 ? wv[15][jc] + S1 * wv[15][jd] + S2 * wv[15][je] : 0;
+      W16 = K > 16 ? wv[16][jc] + S1 * wv[16][jd] + S2 * wv[16][je] : 0;
+      W17 = K > 17 ? wv[17][jc] + S1 * wv[17][jd] + S2 * wv[17][je] : 0;
+      W18 = K > 18 ? wv[18][jc] + S1 * wv[18][jd] + S2 * wv[18][je] : 0;
+      W19 = K > 19 ? wv[19][jc] + S1 * wv[19][jd] + S2 * wv[19][je] : 0;
+      W20 = K > 20 ? wv[20][jc] + S1 * wv[20][jd] + S2 * wv[20][je] : 0;
+      W21 = K > 21 ? wv[21][jc] + S1 * wv[21][jd] + S2 * wv[21][je] : 0;
+      W22 = K > 22 ? wv[22][jc] + S1 * wv[22][jd] + S2 * wv[22][je] : 0;
+      W23 = K > 23 ? wv[23][jc] + S1 * wv[23][jd] + S2 * wv[23][je] : 0;
+      W24 = K > 24 ? wv[24][jc] + S1 * wv[24][jd] + S2 * wv[24][je] : 0;
+      W25 = K > 25 ? wv[25][jc] + S1 * wv[25][jd] + S2 * wv[25][je] : 0;
+      W26 = K > 26 ? wv[26][jc] + S1 * wv[26][jd] + S2 * wv[26][je] : 0;
+      W27 = K > 27 ? wv[27][jc] + S1 * wv[27][jd] + S2 * wv[27][je] : 0;
+      W28 = K > 28 ? wv[28][jc] + S1 * wv[28][jd] + S2 * wv[28][je] : 0;
+      W29 = K > 29 ? wv[29][jc] + S1 * wv[29][jd] + S2 * wv[29][je] : 0;
+      W30 = K > 30 ? wv[30][jc] + S1 * wv[30][jd] + S2 * wv[30][je] : 0;
+      W31 = K > 31 ? wv[31][jc] + S1 * wv[31][jd] + S2 * wv[31][je] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -741,7 +997,10 @@ function conv32x3(s: SmallConvState, out: Int8Array): void {
 function conv4x2(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 4294967296;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0;
+  let j = 0, jc = 0, jd = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1;
@@ -749,8 +1008,17 @@ function conv4x2(s: SmallConvState, out: Int8Array): void {
   for (let c = 0, q = 0; c < outC; c += 2, q++) {
     const d = c + 1 < outC ? c + 1 : c;
     const y1 = d === c ? out : out1;
-    const j = q * 4;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3];
+    if (pw !== null) {
+      j = q * 4;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
@@ -795,7 +1063,10 @@ function conv4x2(s: SmallConvState, out: Int8Array): void {
 function conv4x3(s: SmallConvState, out: Int8Array): void {
   const v = s.taps;
   const x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3];
-  const pw = s.pw, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const pw = s.pw, wv = s.wv, K = s.K, pb = s.pb, MM = s.M, PP = s.P, NN = s.N, FF = s.F, DD = s.D;
+  const S1 = 262144, S2 = 68719476736;
+  let W0 = 0, W1 = 0, W2 = 0, W3 = 0;
+  let j = 0, jc = 0, jd = 0, je = 0;
   const outC = s.outC, outH = s.outH, rowLen = s.src.rowLen, stepX = s.src.stepX, rowSkip = s.src.rowSkip;
   const lo = s.lo, hi = s.hi, zp = s.zp, actMin = lo + zp, actMax = hi + zp, signFree = s.signFree;
   const out1 = s.out1, out2 = s.out2;
@@ -805,8 +1076,17 @@ function conv4x3(s: SmallConvState, out: Int8Array): void {
     const y1 = d === c ? out : out1;
     const e = c + 2 < outC ? c + 2 : d;
     const y2 = e === c ? out : e === d ? y1 : out2;
-    const j = q * 4;
-    const W0 = pw[j], W1 = pw[j + 1], W2 = pw[j + 2], W3 = pw[j + 3];
+    if (pw !== null) {
+      j = q * 4;
+      W0 = pw[j]; W1 = pw[j + 1]; W2 = pw[j + 2]; W3 = pw[j + 3];
+    } else {
+      // weights from the package (flash), packed here; zero beyond K
+      jc = c * K; jd = d * K; je = e * K;
+      W0 = wv[0][jc] + S1 * wv[0][jd] + S2 * wv[0][je];
+      W1 = K > 1 ? wv[1][jc] + S1 * wv[1][jd] + S2 * wv[1][je] : 0;
+      W2 = K > 2 ? wv[2][jc] + S1 * wv[2][jd] + S2 * wv[2][je] : 0;
+      W3 = K > 3 ? wv[3][jc] + S1 * wv[3][jd] + S2 * wv[3][je] : 0;
+    }
     const B = pb[q];
     const M0 = MM[c], P0 = PP[c], N0 = NN[c], F0 = FF[c], D0 = DD[c];
     const M1 = MM[d], P1 = PP[d], N1 = NN[d], F1 = FF[d], D1 = DD[d];
