@@ -332,6 +332,20 @@ function qualifyingDepthwise(rng: Prng, qIn: QuantParams, C: number, mult: numbe
 }
 
 describe('DEPTHWISE_CONV_2D fast kernel (<= 25 taps)', () => {
+  it('reads the weights from the package when a RAM copy would exceed its budget; exact', () => {
+    const rng = new Prng(7203);
+    for (const [kH, kW, C, mult] of [[3, 3, 300, 1], [5, 5, 90, 1], [1, 7, 150, 2], [2, 2, 600, 1]] as const) {
+      const b = new GraphBuilder();
+      const qIn = { scale: 0.05, zeroPoint: rng.int(-128, 127) };
+      const x = b.input([1, kH + 2, kW + 1, C], qIn);
+      const def = b.build(b.depthwiseConv2d(x, qualifyingDepthwise(rng, qIn, C, mult, kH, kW), mult, { padding: rng.pick(['SAME', 'VALID'] as const), stride: rng.pick([1, 2]) }));
+      const st = depthwiseState(def);
+      expect(st.fast).not.toBeNull();
+      expect(st.fast?.w).toBeNull();
+      checkAgainstReference(def, rng, `depthwise flash ${kH}x${kW}x${C}*${mult}`);
+    }
+  });
+
   it('matches the reference over random shapes, multipliers, paddings and strides, and is chosen', () => {
     const rng = new Prng(7201);
     let fast = 0;

@@ -166,6 +166,12 @@ export function channelRequant(inScale: number, w: Tensor, outScale: number, cha
 }
 
 /**
+ * Largest RAM copy of a layer's weights as doubles (packed or zero-padded, 4 to 8 bytes per int8
+ * weight) that a fast kernel keeps; beyond it, the kernel reads the int8 weights in the package.
+ */
+export const PACKED_WEIGHTS_MAX_BYTES = 16384;
+
+/**
  * Single-rounding requantization constants (see fastRequant), per channel:
  * out = trunc((a * M + (a < 0 ? N : P)) * F) equals MultiplyByQuantizedMultiplier(a) exactly.
  */

@@ -32,14 +32,12 @@
 // functions at the end of this file are generated (test/graph/tools/gen-conv-small.ts).
 
 import type { OpBinding } from '../kernel';
-import { accumulatorRange, fastRequant } from './common';
+import { PACKED_WEIGHTS_MAX_BYTES, accumulatorRange, fastRequant } from './common';
 import type { Requant } from './common';
 import { fillSource, shiftedView, sourceView, windowSource } from './window-source';
 import type { WindowGeometry, WindowSource } from './window-source';
 
 export const SMALL_K_MAX = 32;
-/** Largest RAM copy of packed weights (Float64, about 4 bytes per int8 weight); beyond, flash reads. */
-export const PACKED_WEIGHTS_MAX_BYTES = 16384;
 /** Largest accumulator magnitude for three lanes 2^18 apart. */
 export const LANE3_ACC_MAX = 131071;
 const INV32 = 1 / 4294967296;
