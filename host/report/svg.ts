@@ -27,10 +27,11 @@ export function text(x: number, y: number, content: string, attrs: Attrs = {}): 
   return el('text', { x, y, ...attrs }, escapeXml(content));
 }
 
-/** An inline SVG element with a viewBox, an accessible title and a class. */
+/** An SVG element inline in HTML (the HTML parser gives it the SVG namespace, so it needs no
+ * xmlns and the page holds no URL at all), with a viewBox, an accessible title and a class. */
 export function svg(width: number, height: number, title: string, children: string[], cls = 'chart'): string {
   return el('svg', {
-    xmlns: 'http://www.w3.org/2000/svg', class: cls, width, height, viewBox: `0 0 ${num(width)} ${num(height)}`, role: 'img', 'aria-label': title,
+    class: cls, width, height, viewBox: `0 0 ${num(width)} ${num(height)}`, role: 'img', 'aria-label': title,
   }, [el('title', {}, escapeXml(title)), ...children]);
 }
 

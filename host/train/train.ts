@@ -382,32 +382,32 @@ function imageCnnSpec(tf: Tf, inputShape: [number, number, number], classes: num
 
 /**
  * A CNN (./cnn/) on the feature columns viewed as --shape: the 1-D sensor network for 1 x T x C
- * windows with T >= 16 (inputs scaled by 1 / std per channel), else the image network above
- * (inputs scaled by 1 / largest magnitude per channel). The scale is folded into the first
- * layer, so the package takes raw values; int8 post-training quantization calibrated on the
- * training rows.
+ * windows with T >= 16 (inputs standardized per channel, ./cnn/sensor1d.ts), else the image
+ * network above (inputs scaled by 1 / the largest magnitude per channel: no offset, so the
+ * fold into the SAME-padded first layer is exact). The normalization is folded into the first
+ * layer, so the package takes raw values; int8 post-training quantization is calibrated on
+ * the training rows.
  */
 async function trainCnnModel(train: Dataset, test: Dataset, o: TrainOptions): Promise<Trained> {
-  const [{ tf }, { trainCnn }, { sensorCnnSpec, channelScales }, { quantizeCnn }, { exportGraph }, { predictProbabilities }] = await Promise.all([
+  const [{ tf }, { trainCnn }, { trainSensorCnn }, { quantizeCnn }, { exportGraph }, { predictProbabilities }] = await Promise.all([
     import('./cnn/tf'), import('./cnn/classifier'), import('./cnn/sensor1d'), import('./cnn/quantize'), import('./cnn/export'), import('./cnn/train'),
   ]);
   const shape = o.shape!;
   const [H, W, C] = shape;
   const K = train.classes.length;
   const oneD = H === 1 && W >= 16;
-  const spec = oneD ? sensorCnnSpec({ windowLength: W, channels: C, classes: K }) : imageCnnSpec(tf, shape, K);
-  const inputScale = oneD ? channelScales(train.X, C) : largestMagnitudeScales(train.X, C);
   const epochs = o.epochs ?? 60;
-  const t = await trainCnn(spec, { x: train.X, y: train.y }, {
-    seed: o.seed ?? 0, epochs, inputScale, onEpoch: (e) => o.onProgress?.(e.epoch + 1, epochs, 'epochs'),
-  });
+  const fit = { seed: o.seed ?? 0, epochs, onEpoch: (e: { epoch: number }) => o.onProgress?.(e.epoch + 1, epochs, 'epochs') };
+  const t = oneD
+    ? await trainSensorCnn(train.X, train.y, { windowLength: W, channels: C, classes: K, ...fit })
+    : await trainCnn(imageCnnSpec(tf, shape, K), { x: train.X, y: train.y }, { inputScale: largestMagnitudeScales(train.X, C), ...fit });
   try {
     const q = quantizeCnn(t.graph, train.X);
     const bytes = exportGraph(q, {
       name: o.name, labels: train.classes, modelVersion: o.modelVersion, createdAt: o.createdAt,
       selfTestInputs: spread(train.X, 8), signer: o.signer,
     });
-    const floatPredictions = Int32Array.from(predictProbabilities(t.model, test.X, t.inputShape, t.inputScale), argmax);
+    const floatPredictions = Int32Array.from(predictProbabilities(t.model, test.X, t.inputShape, t.inputScale, t.inputOffset), argmax);
     const weights = t.model.countParams();
     return {
       bytes, floatPredictions,

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../io';
 
 interface TrainCliOptions {
   data: string; algo: string; out: string; trees?: number; depth?: number; shape?: [number, number, number]; epochs?: number;
-  seed: number; testSize: number; label: string; name?: string; version: number; key?: string; report?: string; json?: boolean;
+  seed: number; testSize: number; label: string; name?: string; modelVersion: number; key?: string; report?: string; json?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -32,7 +32,7 @@ export function registerTrain(program: Command): void {
     .option('--test-size <f>', 'test split: a fraction in (0, 1) or a row count', testSizeOf, 0.25)
     .option('--label <column>', 'name of the label column', 'label')
     .option('--name <name>', 'model name, at most 32 bytes (default: data file name and algorithm)')
-    .option('--version <n>', 'model version (monotonic; devices refuse older ones)', wholeNumber('--version'), 1)
+    .option('--model-version <n>', 'model version (monotonic; devices refuse older ones)', wholeNumber('--model-version'), 1)
     .option('--key <private.key>', 'sign the package with this key (edgeml keygen)')
     .option('--report <report.html>', 'also write a self-contained HTML report (confusion matrix, importance, accuracy vs size)')
     .option('--json', 'print the summary as JSON')
@@ -46,7 +46,7 @@ export function registerTrain(program: Command): void {
     .action(async (opts: TrainCliOptions) => {
       const algorithm = opts.algo as Algorithm;
       if (!ALGORITHMS.includes(algorithm)) throw new CliError(`unknown algorithm "${opts.algo}": use one of ${ALGORITHMS.join(', ')}`, EXIT.usage);
-      if (opts.version > 0xffffffff) throw new CliError(`--version must be at most 4294967295, not ${opts.version}`, EXIT.usage);
+      if (opts.modelVersion > 0xffffffff) throw new CliError(`--model-version must be at most 4294967295, not ${opts.modelVersion}`, EXIT.usage);
       for (const [option, path] of [['--out', opts.out], ['--report', opts.report]] as const) if (path) checkWritable(option, path);
       if (opts.report && resolve(opts.report) === resolve(opts.out)) throw new CliError('--report and --out name the same file', EXIT.usage);
       const name = opts.name ?? defaultName(opts.data, algorithm);
@@ -66,7 +66,7 @@ export function registerTrain(program: Command): void {
       try {
         result = await trainModel(data, {
           algorithm, trees: opts.trees, maxDepth: opts.depth, shape: opts.shape, epochs: opts.epochs, seed: opts.seed,
-          testSize: opts.testSize, name, modelVersion: opts.version, signer, sizeCurve: !!opts.report,
+          testSize: opts.testSize, name, modelVersion: opts.modelVersion, signer, sizeCurve: !!opts.report,
           onProgress: progress?.update,
         });
       } catch (e) {
