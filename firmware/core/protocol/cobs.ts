@@ -14,31 +14,40 @@ export function cobsMaxEncodedLength(n: number): number {
  * `out` must have room for cobsMaxEncodedLength(end − start) bytes, and must not overlap src.
  * A run of 254 non-zero bytes that ends the data gets no extra code byte after it (as in the
  * reference C encoder), so the encoding of n ≤ 254 non-zero bytes is n + 1 bytes.
+ * Runs are found with indexOf and copied with set (native in XS: no per-byte loop in script).
  */
 export function cobsEncodeInto(src: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
-  let codeAt = at;
-  let p = at + 1;
-  let code = 1;
-  for (let i = start; i < end; i++) {
-    const b = src[i];
-    if (b !== 0) {
-      out[p++] = b;
-      code++;
-      if (code !== 0xff) continue;
-      // A full run: close it; open the next one only if data follows.
-      out[codeAt] = 0xff;
-      code = 1;
-      codeAt = p;
-      if (i + 1 < end) p++;
-      else return p;
+  let p = at;
+  let i = start;
+  let zero = -1; // the next zero at or after i, or `end`
+  for (;;) {
+    if (zero < i) {
+      zero = src.indexOf(0, i);
+      if (zero < 0 || zero > end) zero = end;
+    }
+    const runEnd = zero - i > 254 ? i + 254 : zero;
+    const n = runEnd - i;
+    out[p] = n + 1;
+    copy(src, i, runEnd, out, p + 1);
+    p += n + 1;
+    if (n === 254) {
+      // A full run stands for no zero; the data goes on at runEnd (a zero there becomes an empty run).
+      if (runEnd === end) return p;
+      i = runEnd;
     } else {
-      out[codeAt] = code;
-      code = 1;
-      codeAt = p++;
+      if (runEnd === end) return p; // the virtual zero that ends the data is not encoded
+      i = runEnd + 1;               // the zero this run stands for
     }
   }
-  out[codeAt] = code;
-  return p;
+}
+
+/** Copies src[from, to) to out at `at`: a loop for a few bytes, a native copy for more. */
+export function copy(src: Uint8Array, from: number, to: number, out: Uint8Array, at: number): void {
+  if (to - from < 16) {
+    for (let i = from; i < to; i++) out[at++] = src[i];
+  } else {
+    out.set(src.subarray(from, to), at);
+  }
 }
 
 /** COBS encoding of `src` (no delimiter). */

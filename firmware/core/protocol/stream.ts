@@ -5,6 +5,7 @@
 // once and skipped up to the next delimiter, where decoding resynchronizes. Garbage between
 // frames becomes a frame of its own at the next delimiter and fails its checks.
 import { DEFAULT_MAX_PAYLOAD, FRAME_OVERHEAD, Frame, FrameError, FrameErrorKind, MAX_PAYLOAD_LIMIT, isFrameError, parseFrame } from './frame';
+import { copy } from './cobs';
 import { isKnownType } from './types';
 
 export interface FrameDecoderOptions {
@@ -69,38 +70,57 @@ export class FrameDecoder {
   push(bytes: Uint8Array, start = 0, end = bytes.length): void {
     const buf = this.#buf;
     const cap = buf.length;
-    this.stats.bytes += end - start;
+    const stats = this.stats;
+    stats.bytes += end - start;
     let len = this.#len;
     let wire = this.#wire;
     let remaining = this.#remaining;
     let zeroPending = this.#zeroPending;
     let discarding = this.#discarding;
-    for (let i = start; i < end; i++) {
-      const b = bytes[i];
-      if (b === 0) {
+    let zero = -1; // the next delimiter at or after i, or `end`
+    let i = start;
+    while (i < end) {
+      if (zero < i) {
+        zero = bytes.indexOf(0, i);
+        if (zero < 0 || zero > end) zero = end;
+      }
+      if (zero === i) {
         this.#len = len; this.#wire = wire; this.#remaining = remaining; this.#discarding = discarding;
         this.#endFrame();
         len = 0; wire = 0; remaining = 0; zeroPending = false; discarding = false;
+        i++;
         continue;
       }
-      wire++;
+      // bytes[i, zero) belong to the current frame
       if (discarding) {
-        this.stats.discardedBytes++;
+        wire += zero - i;
+        stats.discardedBytes += zero - i;
+        i = zero;
         continue;
       }
       if (remaining === 0) {
         // A code byte: the previous run, if shorter than 254, stood for a zero.
+        const b = bytes[i++];
+        wire++;
         remaining = b - 1;
         if (zeroPending) {
           if (len === cap) { discarding = this.#overflow(wire); continue; }
           buf[len++] = 0;
         }
         zeroPending = b !== 0xff;
-      } else {
-        if (len === cap) { discarding = this.#overflow(wire); continue; }
-        buf[len++] = b;
-        remaining--;
+        continue;
       }
+      // Data bytes of the current run, as many as are here and fit.
+      let n = zero - i < remaining ? zero - i : remaining;
+      if (n > cap - len) {
+        n = cap - len;
+        if (n === 0) { wire++; i++; discarding = this.#overflow(wire); continue; }
+      }
+      copy(bytes, i, i + n, buf, len);
+      len += n;
+      wire += n;
+      remaining -= n;
+      i += n;
     }
     this.#len = len;
     this.#wire = wire;

@@ -1,6 +1,7 @@
 // Seeded sample messages of every type, with random fields and edge values. Pure TypeScript
 // (no Node API): the XS fixture entry builds the very same messages.
 import { MSG, type Message, type MessageTypeOf, type ConfigValue, type SlotInfo, NO_SLOT } from '../../../firmware/core/protocol';
+import { crc32 } from '../../../firmware/core/crc32';
 import { Prng } from '../../support/prng';
 
 const TEXTS = ['', 'a', 'edgeml', 'héllo wörld', 'ÿ€𝄞 mixed ✓', 'x'.repeat(255), 'tab\tnew\nline', '日本語のラベル'];
@@ -99,7 +100,7 @@ export function sampleMessage(rng: Prng, type: MessageTypeOf): Message {
     case MSG.PREDICT_RESULT: return { type, body: { classIndex: i32(rng), latencyUs: u32(rng), scale: f32(rng), zeroPoint: i32(rng), scores: int32Array(rng, rng.int(0, 20)) } };
     case MSG.SAMPLE_STARTED: return { type, body: { windows: u16(rng), samplesPerWindow: u16(rng), axes: rng.int(1, 255), rateHz: f32(rng), scale: f32(rng) } };
     case MSG.MODEL_BEGIN_ACK: return { type, body: { status: rng.int(0, 2), slot: rng.int(0, 255), window: rng.int(1, 0xffff), resumeOffset: u32(rng), chunkSize: rng.int(1, 0xffffffff) } };
-    case MSG.MODEL_CHUNK_ACK: return { type, body: { offset: u32(rng), nextOffset: u32(rng), disposition: rng.int(0, 2) } };
+    case MSG.MODEL_CHUNK_ACK: return { type, body: { offset: u32(rng), nextOffset: u32(rng), disposition: rng.int(0, 3) } };
     case MSG.MODEL_END_RESULT: return {
       type,
       body: {
@@ -146,21 +147,22 @@ export function sampleMessages(seed: number, count: number): Message[] {
   return out;
 }
 
-/** A canonical text of a message (typed arrays as lists, -0 and NaN spelled out): equal texts, equal messages. */
+/** A canonical text of a message (typed arrays as lists; non-integer numbers as the hex of their
+ * float64 bits, since engines may print the last digit of a tie differently): equal texts, equal messages. */
 export function describeMessage(m: Message): string {
   return `${m.type}:${canonical(m.body)}`;
 }
 
 function canonical(v: unknown): string {
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'number') return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : numberBits(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v === undefined) return 'undefined';
   if (ArrayBuffer.isView(v)) {
+    // the type, the length and a CRC-32 of the bytes (listing elements is slow in XS)
     const a = v as unknown as ArrayLike<number>;
-    const items: string[] = [];
-    for (let i = 0; i < a.length; i++) items.push(canonical(a[i]));
-    return `${(v as object).constructor.name}[${items.join(',')}]`;
+    const raw = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    return `${(v as object).constructor.name}(${a.length})#${crc32(raw).toString(16)}`;
   }
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
@@ -168,4 +170,13 @@ function canonical(v: unknown): string {
     return `{${keys.map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return String(v);
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+
+function numberBits(v: number): string {
+  bits.setFloat64(0, v);
+  let out = 'f';
+  for (let i = 0; i < 8; i++) out += (bits.getUint8(i) + 0x100).toString(16).slice(1);
+  return out;
 }

@@ -98,6 +98,7 @@ export const ChunkDisposition = {
   WRITTEN: 0,       // new bytes written (a chunk overlapping the held prefix writes only its new part)
   DUPLICATE: 1,     // every byte was already held: nothing written
   OUT_OF_ORDER: 2,  // the chunk starts past nextOffset (an earlier one was lost): dropped; resend from nextOffset
+  BUFFERED: 3,      // the chunk starts past nextOffset and the device keeps it until the gap is filled: do not resend it
 } as const;
 
 /** MODEL_CHUNK_ACK: the slot's contiguous prefix after this chunk. */
@@ -113,10 +114,10 @@ export const MODEL_CHUNK_ACK: Layout<ModelChunkAck> = {
   write(w, v) {
     w.u32(v.offset, 'offset');
     w.u32(v.nextOffset, 'nextOffset');
-    w.u8(checkInt(v.disposition, 0, ChunkDisposition.OUT_OF_ORDER, 'disposition'));
+    w.u8(checkInt(v.disposition, 0, ChunkDisposition.BUFFERED, 'disposition'));
   },
   read(r) {
-    return { offset: r.u32(), nextOffset: r.u32(), disposition: checkRange(r.u8(), 0, ChunkDisposition.OUT_OF_ORDER, 'disposition') };
+    return { offset: r.u32(), nextOffset: r.u32(), disposition: checkRange(r.u8(), 0, ChunkDisposition.BUFFERED, 'disposition') };
   },
 };
 
