@@ -11,6 +11,7 @@ import { channelRequant, fastRequant } from '../../firmware/core/graph/ops/commo
 import type { ConvState } from '../../firmware/core/graph/ops/conv2d';
 import { depthwiseConv2d } from '../../firmware/core/graph/ops/depthwise-conv2d';
 import { averagePool2d, maxPool2d } from '../../firmware/core/graph/ops/pool';
+import { fullyConnected } from '../../firmware/core/graph/ops/fully-connected';
 import type { DepthwiseState } from '../../firmware/core/graph/ops/depthwise-conv2d';
 import { Prng } from './prng';
 import { readFileSync } from 'node:fs';
@@ -303,24 +304,34 @@ describe('CONV_2D small-K lanes', () => {
   });
 });
 
-describe('FULLY_CONNECTED unit groups and input chunks', () => {
-  it('matches the reference at chunk (16) and group (8, 4, 2, 1) boundaries', () => {
+describe('FULLY_CONNECTED unit groups, input chunks and packed pairs', () => {
+  it('matches the reference at chunk (16), group (8, 4, 2, 1 units; 4..1 pairs) and packing boundaries', () => {
     const rng = new Prng(7101);
-    for (const K of [1, 15, 16, 17, 31, 32, 33, 47, 100]) {
-      for (const units of [1, 3, 4, 5, 7, 8, 9, 12, 14, 15, 16, 17]) {
+    let packed = 0, plain = 0;
+    for (const K of [1, 15, 16, 17, 31, 33, 100, 256, 257, 1024, 2048, 2049]) {
+      for (const units of [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17]) {
+        if (K > 1000 && units > 9 && units !== 16) continue; // keep the reference's work small
         const b = new GraphBuilder();
         const qIn = { scale: 0.05, zeroPoint: rng.pick([-128, 0, 127, rng.int(-128, 127)]) };
         const x = b.input([1, K], qIn);
         const wScale = Array.from({ length: units }, () => Math.fround(rng.logUniform(1e-3, 3e-2)));
+        const weights = rng.bool(0.3) ? Int8Array.from({ length: units * K }, (_, k) => (k % 3 === 0 ? -127 : 127)) : rng.int8Array(units * K, -127, 127);
         const def = b.build(b.fullyConnected(x, {
-          weights: rng.int8Array(units * K, -127, 127), weightShape: [units, K], weightScales: wScale,
+          weights, weightShape: [units, K], weightScales: wScale,
           bias: rng.int32Array(units, -5000, 5000),
           output: { scale: Math.fround(0.05 * 0.01 * Math.sqrt(K) * 40), zeroPoint: rng.int(-128, 127) },
           activation: rng.pick(['NONE', 'RELU'] as const),
         }));
-        checkAgainstReference(def, rng, `dense ${K}->${units}`);
+        const graph = parseGraphBody(encodeGraphBody(def));
+        const st = fullyConnected.prepare(graph.ops[0], graph).state;
+        const expectPacked = K <= 2048 && Math.ceil(units / 2) * K * 8 <= 16384;
+        expect(st.packed !== null, `K ${K} units ${units}`).toBe(expectPacked);
+        if (expectPacked) packed++; else plain++;
+        checkAgainstReference(def, rng, `dense ${K}->${units} ${expectPacked ? 'packed' : 'plain'}`);
       }
     }
+    expect(packed).toBeGreaterThan(40);
+    expect(plain).toBeGreaterThan(15);
   });
 });
 

@@ -10,7 +10,8 @@
 // no index arithmetic). The sums of products are exact doubles (|sum| < 2^24 * 2^14); they are
 // kept in `sums`, then requantized in one loop: with the single-rounding form of fastRequant
 // (common.ts) when prepare proved every unit's accumulator within 2^20, else with the
-// int32-wrapping general form.
+// int32-wrapping general form. Small weight matrices (classifier heads) take the packed path of
+// dense-packed.ts instead: two units per multiply-add, weights copied to RAM as doubles.
 
 import type { Graph, OpNode } from '../format';
 import type { OpBinding, OpKernel, Prepared } from '../kernel';
@@ -20,6 +21,8 @@ import {
 } from './common';
 import type { FastRequant, Requant } from './common';
 import { requantizeSlow } from '../fixed-point';
+import { packedDenseSums, preparePackedDense } from './dense-packed';
+import type { PackedDense } from './dense-packed';
 import { fail } from '../../errors';
 
 export interface FullyConnectedState {
@@ -36,6 +39,8 @@ export interface FullyConnectedState {
   /** The weights [units * inUnits] and 16 views of them shifted by 0..15 (into the package). */
   readonly w: Int8Array;
   readonly wv: readonly Int8Array[];
+  /** Two units per multiply-add (dense-packed.ts) for small weight matrices, else null. */
+  readonly packed: PackedDense | null;
   /** Sums of products per unit (no bias), filled by eval. */
   readonly sums: Float64Array;
   /** Bind time: 16 views of the input shifted by 0..15. */
@@ -82,6 +87,7 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
       state: {
         units, inUnits, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
         rows, biasFolded, rq, fast: fastRequant(rq, accMin, accMax), w, wv, sums: new Float64Array(units), xv: [],
+        packed: preparePackedDense(w, units, inUnits),
       },
       work: units * inUnits,
       scratchBytes: 0,
@@ -99,7 +105,12 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
   },
 
   eval(s: FullyConnectedState, b: OpBinding): void {
-    const x = b.inputs[0];
+    const x = b.inputs[0] as Int8Array;
+    if (s.packed !== null) {
+      packedDenseSums(s.packed, x, s.xv, s.sums);
+      requantizeAll(s, b.output);
+      return;
+    }
     const units = s.units, K = s.inUnits, K16 = K & ~15;
     const w = s.w, sums = s.sums;
     const wv = s.wv, xv = s.xv;
