@@ -216,7 +216,10 @@ describe('digits CNN', () => {
     const t = await trainDigitsCnn(digits.train, { seed: 0 });
     const floatAcc = floatAccuracy(t, digits.test);
     const f = int8Digits(t.graph, floatAcc);
-    report('digits CNN (full training)', f, `, ${t.fit.epochs} epochs (best ${t.fit.bestEpoch}) in ${t.fit.ms} ms`);
+    // the committed fixture was made by this very call (make-fixtures.ts)
+    const fixture = (await loadTfjsModel(FIXTURE)).getWeights().map((w) => Array.from(w.dataSync()));
+    const same = JSON.stringify(t.model.getWeights().map((w) => Array.from(w.dataSync()))) === JSON.stringify(fixture);
+    report('digits CNN (full training)', f, `, ${t.fit.epochs} epochs (best ${t.fit.bestEpoch}) in ${t.fit.ms} ms, weights ${same ? 'identical to' : 'differ from'} the committed fixture`);
     expect(f.float).toBeGreaterThanOrEqual(0.97);
     expect(Math.abs(f.int8 - f.float)).toBeLessThanOrEqual(0.01);
   }, 600_000);
