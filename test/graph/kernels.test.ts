@@ -21,7 +21,7 @@ import { FULL, engineFor, firstDifference, randomLayer, runEngine } from './help
 
 const CASES = FULL ? 1500 : 200;
 
-function checkAgainstReference(def: GraphDef, rng: Prng, label: string): void {
+function checkAgainstReference(def: GraphDef, rng: Prng, label: string, extra: Int8Array[] = []): void {
   const engine = engineFor(def);
   const n = engine.input.length;
   const inputs = [
@@ -30,6 +30,7 @@ function checkAgainstReference(def: GraphDef, rng: Prng, label: string): void {
     new Int8Array(n).fill(-128),
     Int8Array.from({ length: n }, () => (rng.bool() ? 127 : -128)),
     rng.int8Array(n, -128, rng.pick([-100, 0, 127])),
+    ...extra,
   ];
   for (let k = 0; k < inputs.length; k++) {
     const diff = firstDifference(runEngine(engine, inputs[k]), referenceOutput(def, inputs[k]));
@@ -297,7 +298,14 @@ describe('CONV_2D small-K lanes', () => {
           }, { padding: rng.pick(['SAME', 'VALID'] as const) }));
           const st = convState(def);
           expect(st.small?.lanes, `last ${last} outC ${outC}`).toBe(lanes);
-          checkAgainstReference(def, rng, `lanes last ${last} outC ${outC} zp ${zpIn}`);
+          // inputs whose top-left 3x3 block (a whole window, SAME or VALID) drives a channel to an end of its range
+          const extreme = (c: number, sign: number): Int8Array => {
+            const input = rng.int8Array(30);
+            for (let t = 0; t < 9; t++) input[Math.floor(t / 3) * 6 + (t % 3)] = weights[c * 9 + t] * sign > 0 ? 127 : -128;
+            return input;
+          };
+          checkAgainstReference(def, rng, `lanes last ${last} outC ${outC} zp ${zpIn}`,
+            [extreme(outC - 1, 1), extreme(outC - 1, -1), extreme(0, 1), extreme(0, -1)]);
         }
       }
     }
@@ -327,7 +335,10 @@ describe('FULLY_CONNECTED unit groups, input chunks and packed pairs', () => {
         const expectPacked = K <= 2048 && Math.ceil(units / 2) * K * 8 <= 16384;
         expect(st.packed !== null, `K ${K} units ${units}`).toBe(expectPacked);
         if (expectPacked) packed++; else plain++;
-        checkAgainstReference(def, rng, `dense ${K}->${units} ${expectPacked ? 'packed' : 'plain'}`);
+        // inputs that drive unit 0 and the last unit to the ends of their ranges
+        const extreme = (u: number, sign: number): Int8Array => Int8Array.from({ length: K }, (_, i) => (weights[u * K + i] * sign > 0 ? 127 : -128));
+        checkAgainstReference(def, rng, `dense ${K}->${units} ${expectPacked ? 'packed' : 'plain'}`,
+          [extreme(0, 1), extreme(0, -1), extreme(units - 1, 1), extreme(units - 1, -1)]);
       }
     }
     expect(packed).toBeGreaterThan(40);
