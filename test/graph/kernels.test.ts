@@ -275,6 +275,24 @@ describe('CONV_2D small-K weights in flash', () => {
   });
 });
 
+describe('CONV_2D small-K RAM budget', () => {
+  it('keeps packed weights in RAM up to exactly 16 KB', () => {
+    const rng = new Prng(7009);
+    for (const [outC, inRam] of [[256, true], [257, false]] as const) {
+      const b = new GraphBuilder();
+      const qIn = { scale: 0.05, zeroPoint: 3 };
+      const x = b.input([1, 2, 17, 1], qIn);
+      const layer = qualifyingConv(rng, qIn, outC, 1, 16, 1);
+      layer.weights = layer.weights.map((v, k) => (k % 2 === 0 ? 127 : -127)); // two lanes: 128 or 129 groups x 16 slots x 8 bytes
+      const def = b.build(b.conv2d(x, layer, { padding: 'VALID' }));
+      const st = convState(def);
+      expect(st.small?.lanes).toBe(2);
+      expect(st.small?.pw !== null).toBe(inRam);
+      checkAgainstReference(def, rng, `budget outC ${outC}`);
+    }
+  });
+});
+
 describe('CONV_2D small-K lanes', () => {
   it('packs three channels per double up to a lane half-width of 2^17 - 1, two beyond; exact at both', () => {
     // half-width of a centred lane: ceil(255 * sum|w| / 2): 1028 -> 131070 (3 lanes), 1029 -> 131198 (2)
