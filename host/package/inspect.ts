@@ -7,7 +7,7 @@ import { Model } from '../../firmware/core/model';
 import { parseContainer } from '../../firmware/core/package/container';
 import { KIND_TREES } from '../../firmware/core/package/layout';
 import { TreeEngine } from '../../firmware/core/trees/engine';
-import { ENSEMBLE_BOOSTING, ENSEMBLE_HARD_VOTE, ENSEMBLE_SINGLE, ENSEMBLE_SOFT_VOTE, SPLIT_LT } from '../../firmware/core/trees/body';
+import { ENSEMBLE_BOOSTING, ENSEMBLE_HARD_VOTE, ENSEMBLE_SINGLE, ENSEMBLE_SOFT_VOTE, LEAF_DENSE, LEAF_INLINE, SPLIT_LT } from '../../firmware/core/trees/body';
 import { keyIdOf, verifySignature } from './signing';
 
 const SECTION_NAMES = ['', 'INPUT', 'OUTPUT', 'BODY', 'FEATURES', 'SELFTEST', 'SIGNATURE'];
@@ -78,10 +78,11 @@ function describeTrees(engine: TreeEngine): Record<string, unknown> {
     ensemble: ENSEMBLE_NAMES[b.ensemble],
     split: b.split === SPLIT_LT ? 'x < t goes left' : 'x <= t goes left',
     trees: b.treeCount,
-    internalNodes: b.features.length,
-    leaves: b.leaves.length / b.leafWidth,
-    valuesPerLeaf: b.leafWidth,
-    leafType: b.leaves instanceof Int16Array ? 'int16' : 'int32',
+    internalNodes: b.internalNodeCount,
+    leaves: b.leafCount,
+    maxDepth: b.maxDepth,
+    leafEncoding: b.leafEncoding === LEAF_INLINE ? 'inline values' : b.leafEncoding === LEAF_DENSE ? `dense rows of ${b.leafWidth}` : 'sparse (class, value) runs',
+    valueType: b.leaves instanceof Int16Array ? 'int16' : 'int32',
     features: b.featureCount,
   };
 }

@@ -76,14 +76,17 @@ export function parseOutputSpec(s: Uint8Array): OutputSpec {
   return { task, postprocess, classCount, scoreCount, scale, zeroPoint, labels };
 }
 
-/** Class decision shared by every engine (docs/model-format.md, OUTPUT). */
+/** Class decision shared by every engine (docs/model-format.md, OUTPUT). Runs after every
+ * inference, so it reads the spec once into locals (XS pays for every property access). */
 export function classOf(scores: Int32Array, output: OutputSpec): number {
   if (output.task !== TASK_CLASSIFICATION) return -1;
-  if (output.scoreCount === 1) return scores[0] > output.zeroPoint ? 1 : 0;
+  const n = output.scoreCount;
+  if (n === 1) return scores[0] > output.zeroPoint ? 1 : 0;
   let best = 0;
   let bestScore = scores[0];
-  for (let i = 1; i < output.scoreCount; i++) {
-    if (scores[i] > bestScore) { best = i; bestScore = scores[i]; }
+  for (let i = 1; i < n; i++) {
+    const s = scores[i];
+    if (s > bestScore) { best = i; bestScore = s; }
   }
   return best;
 }

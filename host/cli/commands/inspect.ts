@@ -40,7 +40,7 @@ function formatReport(r: PackageReport & { file: string }): string {
       lines.push(`             ${op.op.padEnd(18)} -> ${op.output}${op.weights ? `  (weights ${op.weights})` : ''}`);
     }
   } else {
-    lines.push(`  trees      ${body.ensemble}, ${body.trees} trees, ${body.internalNodes} internal nodes, ${body.leaves} leaves (${body.valuesPerLeaf} x ${body.leafType}), ${body.split}`);
+    lines.push(`  trees      ${body.ensemble}, ${body.trees} trees up to ${body.maxDepth} deep, ${body.internalNodes} internal nodes, ${body.leaves} leaves (${body.leafEncoding}, ${body.valueType}), ${body.split}`);
   }
   lines.push(`  arena      ${r.arenaBytes.toLocaleString('en-US')} B`);
   lines.push(`  features   ${r.features ? `pipeline type ${r.features.pipelineType}, ${r.features.bytes} B` : 'none (the input is the feature vector)'}`);
