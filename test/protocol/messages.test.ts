@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CheckStatus, ErrorCode, MSG, NO_SLOT, PROTOCOL_COUNTERS, ProtocolError, activeModelOf, answers, decodeMessage, decodePayload,
   encodeMessage, encodePayload, encodeUtf8, errorCodeName, isEventType, isRequestType, isResponseType, messageTypeName, namedCounters, nextSeq,
-  responseTypeOf, truncateUtf8, utf8Length, type Frame, type Message, FrameDecoder,
+  responseTypeOf, truncateUtf8, utf8Length, type Frame, type Message, FrameDecoder, encodeError, protocolCounters,
 } from '../../firmware/core/protocol';
 import { decodeUtf8 } from '../../firmware/core/utf8';
 import { Prng } from '../support/prng';
@@ -188,5 +188,24 @@ describe('UTF-8 encoder', () => {
     expect(truncateUtf8('aé€𝄞', 9)).toBe('aé€');
     expect(truncateUtf8('aé€𝄞', 10)).toBe('aé€𝄞');
     expect(utf8Length(truncateUtf8('é'.repeat(300), 255))).toBe(254);
+  });
+});
+
+describe('server helpers', () => {
+  it('encodeError cuts long messages; protocolCounters follows PROTOCOL_COUNTERS', () => {
+    const frames = decodeWire(encodeError(5, ErrorCode.BAD_ARGUMENT, 0x3e, 'é'.repeat(200)));
+    const m = decodeMessage(frames[0]);
+    expect(m.type).toBe(MSG.ERROR);
+    if (m.type === MSG.ERROR) {
+      expect(m.body.code).toBe(ErrorCode.BAD_ARGUMENT);
+      expect(m.body.requestType).toBe(0x3e);
+      expect(m.body.message).toBe('é'.repeat(127));
+    }
+    const d = new FrameDecoder({ onFrame: () => {} });
+    d.push(new Uint8Array([5, 0]));
+    const counters = protocolCounters(d.stats, { badPayload: 1, framesOut: 2, bytesOut: 2 ** 32 + 3 });
+    expect(counters).toHaveLength(PROTOCOL_COUNTERS.length);
+    const named = namedCounters({ uptimeMs: 0, inferences: 0, latencyMinUs: 0, latencyMeanUs: 0, latencyMaxUs: 0, counters });
+    expect(named).toMatchObject({ framesIn: 0, bytesIn: 2, badCobs: 1, discardedBytes: 1, badPayload: 1, framesOut: 2, bytesOut: 3 });
   });
 });

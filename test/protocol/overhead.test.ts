@@ -64,9 +64,34 @@ describe('bytes on the wire per payload byte (64 KB package)', () => {
     expect((f4.toDevice + f4.toHost) / SIZE).toBeCloseTo(1.0168, 4);
   });
 
+  it('512-byte chunks: the figures of the documentation table', () => {
+    const f = flashBytes(zeroFree(SIZE), 512);
+    expect(f.chunkFrames).toBe(128 * 530);
+    expect(f.chunkFrames / SIZE).toBeCloseTo(1.0352, 4);
+    expect((f.toDevice + f.toHost) / SIZE).toBeCloseTo(1.08, 4);
+  });
+
   it('smaller chunks miss the target: 256 and 512 bytes cost more than 1.05 with acknowledgements', () => {
     expect(flashBytes(zeroFree(SIZE), 512).toDevice / SIZE).toBeLessThan(1.05);
     expect((flashBytes(zeroFree(SIZE), 512).toDevice + flashBytes(zeroFree(SIZE), 512).toHost) / SIZE).toBeGreaterThan(1.05);
     expect(flashBytes(zeroFree(SIZE), 256).toDevice / SIZE).toBeGreaterThan(1.05);
+  });
+});
+
+describe('chunk size under line noise (the documentation table)', () => {
+  /** Wire bytes per delivered data byte when each wire byte is damaged with probability p. */
+  const cost = (c: number, p: number) => {
+    const L = maxWireLength(4 + c);
+    return L / (c * Math.pow(1 - p, L));
+  };
+  it('wire lengths and costs', () => {
+    expect([32, 64, 128, 256, 512, 1024, 4096].map((c) => maxWireLength(4 + c))).toEqual([48, 80, 144, 273, 530, 1044, 4128]);
+    expect(cost(32, 0.01)).toBeCloseTo(2.43, 2);
+    expect(cost(64, 0.01)).toBeCloseTo(2.79, 2);
+    expect(cost(128, 0.001)).toBeCloseTo(1.30, 2);
+    expect(cost(1024, 0.001)).toBeCloseTo(2.90, 2);
+    expect(Math.round(cost(1024, 0.01))).toBe(36750);
+    // the best chunk at 1 % noise is small: 32 bytes beats every larger power of two
+    for (const c of [64, 128, 256, 512, 1024]) expect(cost(32, 0.01)).toBeLessThan(cost(c, 0.01));
   });
 });

@@ -9,6 +9,7 @@ import { HELLO, Hello, INFO, Info } from './messages/info';
 import { PREDICT, PREDICT_RESULT, Predict, PredictResult, RESULT, Result, SAMPLE, SAMPLE_DATA, SAMPLE_STARTED, STREAM, Sample, SampleData, SampleStarted, Stream } from './messages/inference';
 import { EMPTY, Layout } from './messages/layout';
 import { MSG, messageTypeName } from './types';
+import { truncateUtf8 } from './utf8-encoder';
 
 type Empty = Record<string, never>;
 
@@ -126,3 +127,8 @@ export function decodeMessage(frame: Frame): Message {
 }
 
 
+
+/** An ERROR response ready for the wire; the message is cut to 255 bytes of UTF-8. */
+export function encodeError(seq: number, code: number, requestType: number, message: string): Uint8Array {
+  return encodeMessage(MSG.ERROR, seq, { code, requestType, message: truncateUtf8(message, 255) });
+}

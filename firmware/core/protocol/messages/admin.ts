@@ -1,6 +1,7 @@
 // STATS, CONFIG get/set, RESTART, LOG events and the ERROR response.
 import { ByteReader, ByteWriter, checkInt, checkRange } from '../bytes';
 import { protocolFail } from '../errors';
+import type { FrameDecoderStats } from '../stream';
 import { Layout, checkCode, readCode } from './layout';
 
 /** STATS request. */
@@ -246,3 +247,14 @@ export const ERROR: Layout<ErrorResponse> = {
     return { code: readCode(r), requestType: r.u8(), message: r.str8() };
   },
 };
+
+/** STATS counters from a FrameDecoder's stats and the server's own counts, in PROTOCOL_COUNTERS order, each wrapped to u32. */
+export function protocolCounters(
+  decoder: FrameDecoderStats,
+  server: { readonly badPayload: number; readonly framesOut: number; readonly bytesOut: number },
+): number[] {
+  return [
+    decoder.frames, decoder.bytes, decoder.badCobs, decoder.badLength, decoder.badCrc, decoder.tooLarge,
+    decoder.badVersion, decoder.unknownType, decoder.discardedBytes, server.badPayload, server.framesOut, server.bytesOut,
+  ].map((n) => n % 4294967296);
+}
