@@ -264,7 +264,7 @@ describe('CONV_2D small-K weights in flash', () => {
         const b = new GraphBuilder();
         const x = b.input([1, kH + 1, kW + 2, C], qIn);
         const layer = qualifyingConv(rng, qIn, outC, kH, kW, C);
-        layer.weights = lanes === 3 ? rng.int8Array(layer.weights.length, -20, 20) : layer.weights.map((v, k) => (k % 2 === 0 ? 127 : -127));
+        layer.weights = lanes === 3 ? rng.int8Array(layer.weights.length, -20, 20) : Int8Array.from({ length: layer.weights.length }, (_, k) => (k % 2 === 0 ? 127 : -127));
         const def = b.build(b.conv2d(x, layer, { padding: rng.pick(['SAME', 'VALID'] as const) }));
         const st = convState(def);
         expect(st.small?.lanes).toBe(lanes);
@@ -283,7 +283,7 @@ describe('CONV_2D small-K RAM budget', () => {
       const qIn = { scale: 0.05, zeroPoint: 3 };
       const x = b.input([1, 2, 17, 1], qIn);
       const layer = qualifyingConv(rng, qIn, outC, 1, 16, 1);
-      layer.weights = layer.weights.map((v, k) => (k % 2 === 0 ? 127 : -127)); // two lanes: 128 or 129 groups x 16 slots x 8 bytes
+      layer.weights = Int8Array.from({ length: layer.weights.length }, (_, k) => (k % 2 === 0 ? 127 : -127)); // two lanes: 128 or 129 groups x 16 slots x 8 bytes
       const def = b.build(b.conv2d(x, layer, { padding: 'VALID' }));
       const st = convState(def);
       expect(st.small?.lanes).toBe(2);
