@@ -162,6 +162,7 @@ describe('graph engine in XS', () => {
       const x = rng.int8Array(n);
       expect(Array.from(await runXs(x)), c.name).toEqual(Array.from(runEngine(engineFor(c.def), x)));
       expect((await runCost()) / c.macs, c.name).toBeLessThanOrEqual(18);
+      expect((await runner.measureAllocation('run', undefined, { samples: 3 })).slots, `${c.name} allocation`).toBe(0);
     }
   });
 });
