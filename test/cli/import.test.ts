@@ -37,4 +37,17 @@ describe('edgeml import', () => {
 
     expect(edgeml(['import', 'onnx', notJson, '--out', out]).code).toBe(2);
   });
+
+  it('imports a TensorFlow.js CNN with a calibration set; the device engine keeps its accuracy', () => {
+    const out = join(dir, 'cnn.edgm');
+    const r = edgeml(['import', 'tfjs', 'test/fixtures/tfjs/digits-cnn/model.json', '--calibration', 'datasets/digits.csv', '--out', out, '--labels', '0,1,2,3,4,5,6,7,8,9', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ inputs: 64, classes: 10 });
+    const evaluated = JSON.parse(edgeml(['eval', out, '--data', 'datasets/digits.csv', '--json', '--xs-samples', '1']).stdout);
+    expect(evaluated.accuracy).toBeGreaterThan(0.97);
+    expect(evaluated.xsComputronsPerInference).toBeGreaterThan(0);
+    const noCalibration = edgeml(['import', 'tfjs', 'test/fixtures/tfjs/digits-cnn/model.json', '--out', join(dir, 'x.edgm')]);
+    expect(noCalibration.code).toBe(2);
+    expect(noCalibration.stderr).toContain('needs --calibration');
+  });
 });
