@@ -220,6 +220,14 @@ describe('streaming decoder', () => {
     expect(d.stats.discardedBytes).toBe(5);
   });
 
+  it('clamps a range outside the buffer', () => {
+    const { d, got } = collector();
+    d.push(wires[0], -5, wires[0].length + 100);
+    d.push(wires[1], 10, 3);
+    expect(got.frames.map((f) => f.seq)).toEqual([0]);
+    expect(d.stats.bytes).toBe(wires[0].length);
+  });
+
   it('rejects a maximum payload the length field cannot express', () => {
     expect(() => new FrameDecoder({ maxPayload: 0x10000, onFrame: () => {} })).toThrow(RangeError);
   });

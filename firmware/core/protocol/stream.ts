@@ -68,6 +68,9 @@ export class FrameDecoder {
 
   /** Feeds bytes[start, end). Callbacks run synchronously, in order; if one throws, the rest of this chunk is dropped. */
   push(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    if (start < 0) start = 0;
+    if (end > bytes.length) end = bytes.length;
+    if (start >= end) return;
     const buf = this.#buf;
     const cap = buf.length;
     const stats = this.stats;
