@@ -5,7 +5,7 @@
 // the confusion matrix, feature importance and accuracy against model size.
 //
 // Algorithms: dt (CART), rf (random forest), gbdt (gradient boosting) from ./trees, exported by
-// ../train/export-trees.ts; logreg (./linear.ts) and cnn (./cnn/) as int8 graphs.
+// ./export-trees.ts; logreg (./linear.ts) and cnn (./cnn/) as int8 graphs.
 import { loadModel, Model } from '../../firmware/core/model';
 import { Dataset, subset } from '../data/dataset';
 import { stratifiedSplit } from '../data/split';
