@@ -89,7 +89,10 @@ describe('run()', () => {
     expect(engine.scores).toBe(scores);
     expect(engine.input).toBe(input);
     expect(engine.input.buffer).toBe(arena);
-    expect(engine.arenaBytes).toBe(arena.byteLength);
+    expect(engine.activationBytes).toBe(arena.byteLength);
+    // Everything the engine keeps in RAM is reported: arena, prepared state, scores.
+    expect(engine.arenaBytes).toBe(engine.activationBytes + engine.persistentBytes + engine.scores.byteLength);
+    expect(engine.persistentBytes).toBeGreaterThan(0);
     // another input, then the first again
     engine.input.set(new Prng(4).int8Array(engine.input.length));
     engine.run();
@@ -127,7 +130,7 @@ describe('arena', () => {
         sum += Math.ceil(Math.max(10 * kH * kW * C, (H + kH) * (W + kW) * C) / 4) * 4;
       }
     }
-    expect(engine.arenaBytes).toBeLessThan(sum);
+    expect(engine.activationBytes).toBeLessThan(sum);
     expect(engine.input.byteOffset % 4).toBe(0);
   });
 
@@ -138,7 +141,7 @@ describe('arena', () => {
     const f = b.flatten(p);
     const def = b.build(f);
     const engine = engineFor(def);
-    expect(engine.arenaBytes).toBe(32 + 8); // input kept for the run, pooled output aliased by the reshape
+    expect(engine.activationBytes).toBe(32 + 8); // input kept for the run, pooled output aliased by the reshape
     const x0 = new Prng(1).int8Array(32);
     expect(runEngine(engine, x0)).toEqual(referenceOutput(def, x0));
   });

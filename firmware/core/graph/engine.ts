@@ -21,6 +21,10 @@ export const MAX_GRAPH_WORK = 2 ** 31;
 
 export interface GraphEngine extends Engine {
   readonly input: Int8Array;
+  /** The planned activation and scratch arena (part of arenaBytes). */
+  readonly activationBytes: number;
+  /** Prepared per-op state (multipliers, packed weights) kept in RAM (part of arenaBytes). */
+  readonly persistentBytes: number;
   /** The parsed graph (tensor and op tables). */
   readonly graph: Graph;
   /** Run only the first `count` ops (profiling: the cost of op i is runOps(i + 1) - runOps(i)). */
@@ -167,6 +171,9 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
   }
 
   for (let i = 0; i < opCount; i++) kernels[i].bind?.(states[i], bindings[i]);
+  // What the kernels keep besides the arena (multipliers, packed weights) is RAM too: count every
+  // buffer their states hold that is neither the package nor the arena.
+  const persistentBytes = ownedBytes(states, [body.buffer, arena]);
 
   const inputView = views[graph.input] as Int8Array;
   const outputView = views[graph.output] as Int8Array;
@@ -176,7 +183,9 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
   return {
     input: inputView,
     scores,
-    arenaBytes,
+    arenaBytes: arenaBytes + persistentBytes + scores.byteLength,
+    activationBytes: arenaBytes,
+    persistentBytes,
     graph,
     run(): void {
       for (let i = 0; i < opCount; i++) kernels[i].eval(states[i], bindings[i]);
@@ -187,4 +196,21 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
       for (let i = 0; i < end; i++) kernels[i].eval(states[i], bindings[i]);
     },
   };
+}
+
+/** Bytes of the distinct buffers reachable from `value` (objects and arrays, a few levels deep), except `exclude`. */
+function ownedBytes(value: unknown, exclude: ArrayBufferLike[]): number {
+  const seen = new Set<ArrayBufferLike>(exclude);
+  let total = 0;
+  const visit = (v: unknown, depth: number): void => {
+    if (v === null || typeof v !== 'object' || depth > 4) return;
+    if (ArrayBuffer.isView(v)) {
+      if (!seen.has(v.buffer)) { seen.add(v.buffer); total += v.buffer.byteLength; }
+      return;
+    }
+    if (Array.isArray(v)) { for (const item of v) visit(item, depth + 1); return; }
+    for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], depth + 1);
+  };
+  visit(value, 0);
+  return total;
 }
