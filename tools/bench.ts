@@ -41,7 +41,7 @@ function nodeMicroseconds(model: ReferenceModel): number {
   return times[times.length >> 1];
 }
 
-export async function runBench(models = referenceModels(), onRow?: (row: BenchRow) => void): Promise<BenchRow[]> {
+export async function runBench(models: ReferenceModel[], onRow?: (row: BenchRow) => void): Promise<BenchRow[]> {
   const xs = await XsEngine.start();
   const rows: BenchRow[] = [];
   try {
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     console.log('(XS computrons are deterministic; Node microseconds depend on this machine)\n');
     console.log(['model'.padEnd(14), 'package B'.padStart(9), 'arena B'.padStart(8), 'Node µs'.padStart(9), 'XS computrons'.padStart(12), 'XS alloc'.padStart(7), 'work'.padStart(13), 'per work'.padStart(8)].join('  '));
   }
-  const rows = await runBench(undefined, json ? undefined : (row) => console.log(formatRow(row)));
+  const rows = await runBench(await referenceModels(), json ? undefined : (row) => console.log(formatRow(row)));
   if (json) console.log(JSON.stringify(rows, null, 2));
   else {
     console.log('\nper work: XS computrons per tree node visited (trees) or per multiply-accumulate (CNNs)');

@@ -25,7 +25,7 @@ function describeScores(scores: ArrayLike<number>): string {
 }
 
 async function main(): Promise<void> {
-  const models = referenceModels();
+  const models = await referenceModels();
   console.log('edgeml engine showcase: the same model bytes, the same code, in Node and in the XS engine\n');
   const xs = await XsEngine.start();
   try {
@@ -38,14 +38,24 @@ async function main(): Promise<void> {
       console.log(`${reference.name}: ${reference.description}`);
       console.log(`  package ${bytes.length.toLocaleString('en-US')} B, arena ${model.arenaBytes.toLocaleString('en-US')} B, ` +
         `self-test ${nodeCheck.passed ? 'passed' : 'FAILED'} in Node, ${xsCheck.passed ? 'passed' : 'FAILED'} in XS (${nodeCheck.count} vectors)`);
-      const inputs = reference.inputs.slice(0, SAMPLES);
-      const fromXs = await xs.predict(inputs);
-      inputs.forEach((input, i) => {
+      const fromXs = await xs.predict(reference.inputs);
+      const labels = model.outputSpec.labels;
+      let identical = 0;
+      let correct = 0;
+      reference.inputs.forEach((input, i) => {
         model.input.set(input);
         const predicted = model.predict();
         const same = fromXs[i].predictedClass === predicted && fromXs[i].scores.every((s, k) => s === model.scores[k]);
-        console.log(`  input ${i + 1}: Node class ${predicted} ${describeScores(model.scores)}  XS class ${fromXs[i].predictedClass}  ${same ? 'identical' : 'DIFFERENT'}`);
+        if (same) identical++;
+        if (reference.labels && predicted === reference.labels[i]) correct++;
+        if (i < SAMPLES) {
+          const truth = reference.labels ? `  (true: ${labels[reference.labels[i]]})` : '';
+          console.log(`  input ${i + 1}: Node says ${labels[predicted] ?? predicted} ${describeScores(model.scores)}, XS says ${labels[fromXs[i].predictedClass] ?? fromXs[i].predictedClass}: ${same ? 'identical' : 'DIFFERENT'}${truth}`);
+        }
       });
+      const n = reference.inputs.length;
+      console.log(`  ${identical} of ${n} inputs give identical scores in Node and XS` +
+        (reference.labels ? `; ${correct} of ${n} held-out digits classified correctly` : ' (random weights: the answers mean nothing, the agreement does)'));
       console.log('');
     }
   } finally {

@@ -11,10 +11,10 @@ export function modelPath(name: string): string {
   return `${MODELS_DIR}${name}.edgm`;
 }
 
-export function writeReferenceModels(): string[] {
+export async function writeReferenceModels(): Promise<string[]> {
   mkdirSync(MODELS_DIR, { recursive: true });
   const written: string[] = [];
-  for (const model of referenceModels()) {
+  for (const model of await referenceModels()) {
     writeFileSync(modelPath(model.name), model.bytes);
     written.push(modelPath(model.name));
     if (model.name === DEVICE_MODEL) writeFileSync(modelPath('model'), model.bytes);
@@ -23,5 +23,5 @@ export function writeReferenceModels(): string[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const path of writeReferenceModels()) console.log(`wrote ${path}`);
+  for (const path of await writeReferenceModels()) console.log(`wrote ${path}`);
 }
