@@ -30,6 +30,8 @@ export interface EvalReport {
   /** Mean absolute error and RMSE for regression with numeric labels. */
   regression: { mae: number; rmse: number } | null;
   xsComputronsPerInference: number | null;
+  /** Agreement with reference predictions (the float model's, or the original library's). */
+  agreement: { rows: number; agreement: number; differing: number[] } | null;
 }
 
 export function classLabels(model: Model): string[] {
@@ -55,7 +57,13 @@ export function predictAll(model: Model, rows: EvalRows): { predictions: Predict
   return { predictions, quantizedInputs };
 }
 
-export async function evaluate(model: Model, rows: EvalRows, options: { xsSamples?: number } = {}): Promise<{ report: EvalReport; predictions: Prediction[] }> {
+export interface EvalOptions {
+  xsSamples?: number;
+  /** Reference class labels, one per row (e.g. the float model's predictions). */
+  reference?: string[];
+}
+
+export async function evaluate(model: Model, rows: EvalRows, options: EvalOptions = {}): Promise<{ report: EvalReport; predictions: Prediction[] }> {
   const { predictions, quantizedInputs } = predictAll(model, rows);
   const classification = model.outputSpec.task === TASK_CLASSIFICATION;
   const names = classification ? classLabels(model) : [];
@@ -91,6 +99,16 @@ export async function evaluate(model: Model, rows: EvalRows, options: { xsSample
     };
   }
 
+  let agreement: EvalReport['agreement'] = null;
+  if (options.reference) {
+    const reference = options.reference;
+    if (reference.length !== predictions.length) {
+      throw new DatasetError('BAD_SHAPE', `the reference has ${reference.length} predictions for ${predictions.length} rows`);
+    }
+    const differing = predictions.flatMap((p, i) => (p.label === reference[i] ? [] : [i]));
+    agreement = { rows: predictions.length, agreement: 1 - differing.length / predictions.length, differing };
+  }
+
   let xsComputronsPerInference: number | null = null;
   const samples = Math.min(options.xsSamples ?? 8, quantizedInputs.length);
   if (samples > 0) {
@@ -116,6 +134,7 @@ export async function evaluate(model: Model, rows: EvalRows, options: { xsSample
       confusion,
       regression,
       xsComputronsPerInference,
+      agreement,
     },
     predictions,
   };

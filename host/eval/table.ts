@@ -25,3 +25,12 @@ export function readEvalRows(path: string, labelColumn = 'label'): EvalRows {
   }
   return { featureNames: featureAt.map((i) => header[i]), X, labels: labelAt >= 0 ? labels : undefined };
 }
+
+/** The `predicted` column of a predictions CSV (what `edgeml eval --predictions` writes). */
+export function readReferencePredictions(path: string, column = 'predicted'): string[] {
+  const records = parseCsvRecords(readFileSync(path, 'utf8'));
+  if (records.length < 1) throw new DatasetError('EMPTY', 'the reference file is empty');
+  const at = records[0].fields.map((h) => h.trim()).indexOf(column);
+  if (at < 0) throw new DatasetError('NO_COLUMN', `the reference file has no "${column}" column`, { row: 1, column });
+  return records.slice(1).map(({ fields }) => (fields[at] ?? '').trim());
+}

@@ -80,4 +80,17 @@ describe('edgeml eval', () => {
     expect(mismatch.code).toBe(3);
     expect(mismatch.stderr).toContain('the data has 5 feature columns, the model takes 4 inputs');
   });
+
+  it('reports agreement with reference predictions', () => {
+    const reference = join(dir, 'reference.csv');
+    const data = loadCsv(IRIS);
+    // The float rule, except that two rows are made to disagree.
+    const predicted = data.X.map(([, , pl, pw]) => CLASSES[pl <= 2.45 ? 0 : pw <= 1.75 ? 1 : 2]);
+    predicted[0] = 'virginica';
+    predicted[100] = 'setosa';
+    writeFileSync(reference, ['predicted', ...predicted].join('\n') + '\n');
+    const r = edgeml(['eval', model, '--data', IRIS, '--reference', reference, '--json', '--xs-samples', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).agreement).toEqual({ rows: 150, agreement: 148 / 150, differing: [0, 100] });
+  });
 });

@@ -1,7 +1,7 @@
 // edgeml eval: run a package through the device's own engine on a CSV dataset.
 import { Command } from 'commander';
 import { evaluate, EvalReport, Prediction, classLabels } from '../../eval/evaluate';
-import { readEvalRows } from '../../eval/table';
+import { readEvalRows, readReferencePredictions } from '../../eval/table';
 import { Model } from '../../../firmware/core/model';
 import { readModel, writeFileAtomic } from '../io';
 
@@ -13,13 +13,15 @@ export function registerEval(program: Command): void {
     .requiredOption('--data <file.csv>', "CSV with the model's feature columns and, optionally, a label column")
     .option('--label <column>', 'name of the label column', 'label')
     .option('--predictions <out.csv>', 'write one row per input: the predicted class and the per-class scores (or the regression value)')
+    .option('--reference <predictions.csv>', "agreement with reference predictions, one per row in a 'predicted' column (the float model's, or the original library's)")
     .option('--xs-samples <n>', 'rows to measure in the XS engine (0 to skip)', (v) => Number.parseInt(v, 10), 8)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExample:\n  edgeml eval model.edgm --data datasets/digits.csv --predictions out.csv')
-    .action(async (file: string, opts: { data: string; label: string; predictions?: string; xsSamples: number; json?: boolean }) => {
+    .action(async (file: string, opts: { data: string; label: string; predictions?: string; reference?: string; xsSamples: number; json?: boolean }) => {
       const { model } = readModel(file);
       const rows = readEvalRows(opts.data, opts.label);
-      const { report, predictions } = await evaluate(model, rows, { xsSamples: opts.xsSamples });
+      const reference = opts.reference ? readReferencePredictions(opts.reference) : undefined;
+      const { report, predictions } = await evaluate(model, rows, { xsSamples: opts.xsSamples, reference });
       if (opts.predictions) writeFileAtomic(opts.predictions, predictionsCsv(model, predictions));
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(file, report));
     });
@@ -54,6 +56,7 @@ function formatReport(file: string, r: EvalReport): string {
     const width = Math.max(3, ...r.confusion.flat().map((n) => String(n).length));
     for (const row of r.confusion) lines.push(`    ${row.map((n) => String(n).padStart(width)).join(' ')}`);
   }
+  if (r.agreement) lines.push(`  agreement ${percent(r.agreement.agreement).trim()} with the reference (${r.agreement.differing.length} of ${r.agreement.rows} rows differ)`);
   lines.push(`  XS cost   ${r.xsComputronsPerInference === null ? 'not measured' : `${Math.round(r.xsComputronsPerInference).toLocaleString('en-US')} computrons per inference`}`);
   return lines.join('\n');
 }
