@@ -76,6 +76,20 @@ describe('boot', () => {
     expect(boot.model).toBeUndefined();
     expect(boot.rejected.length).toBe(2);
   });
+
+  it('never throws, even when the platform does', () => {
+    const { flash } = deviceWith(makePackage({ version: 1, signer: keys.signer }));
+    const broken = { sha256: () => { throw new Error('no crypto'); }, verifyP256: () => { throw new Error('no crypto'); } };
+    const boot = new ModelStore(flash, { crypto: broken, trustedKey: keys.raw }).boot();
+    expect(boot.model).toBeUndefined();
+    expect(boot.rejected[0]).toMatchObject({ slot: 0, code: 'INTERNAL' });
+    // Flash that fails every operation (the power is off): no model, no exception.
+    flash.power.cutAfter(0);
+    expect(() => flash.state.write(0, new Uint8Array(1))).toThrow();
+    const dark = new ModelStore(flash, storeOptions(keys)).boot();
+    expect(dark.model).toBeUndefined();
+    expect(dark.rejected.map((r) => r.code)).toContain('FLASH_ERROR');
+  });
 });
 
 describe('upload, activate, rollback', () => {

@@ -146,6 +146,19 @@ export class ModelStore {
    * verified and it is valid, else none. Never throws.
    */
   boot(): BootResult {
+    try {
+      return this.#boot();
+    } catch (err) {
+      // Nothing above should throw (each step catches its own failures); if something does, the
+      // device still comes up, with no model.
+      this.#running = NO_SLOT;
+      this.#model = undefined;
+      const message = `no model: ${String(err)}`;
+      return { slot: NO_SLOT, model: undefined, fellBack: false, rejected: [{ slot: NO_SLOT, code: 'INTERNAL', message }], message };
+    }
+  }
+
+  #boot(): BootResult {
     this.#booted = true;
     this.#session = undefined;
     this.#running = NO_SLOT;
@@ -165,7 +178,7 @@ export class ModelStore {
         if (v.ok) return v;
         rejected.push({ slot, code: v.code, message: v.message });
       } catch (err) {
-        rejected.push({ slot, code: 'FLASH_ERROR', message: String(err) });
+        rejected.push({ slot, code: err instanceof ModelStoreError ? err.code : 'INTERNAL', message: String(err) });
       }
       this.#refused[slot] = true;
       return undefined;
