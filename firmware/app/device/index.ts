@@ -1,0 +1,5 @@
+// The device application: sampling and inference loop (Device) and the serial protocol server.
+export { Device, confidenceOf } from './device';
+export type { Capture, DeviceOptions, InferenceResult, InferenceStats, ResultListener, RunState } from './device';
+export { ProtocolServer } from './protocol-server';
+export type { ProtocolServerOptions, ServerCounters } from './protocol-server';

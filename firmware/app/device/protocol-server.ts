@@ -1,0 +1,386 @@
+// The serial protocol server (docs/serial-protocol.md): bytes from platform.serial go through
+// one FrameDecoder; every valid request is answered exactly once (its response or ERROR);
+// frames with a trusted header that cannot be served get ERROR BAD_FRAME / UNKNOWN_COMMAND;
+// anything else is dropped. A request with FLAG_RETRY that repeats the last one (same sequence
+// number and type) is answered from a one-entry cache instead of running twice. Nothing a host
+// sends can make it throw out of the serial callback.
+import { ModelError } from '../../core/errors';
+import { FORMAT_VERSION } from '../../core/package/layout';
+import {
+  CAPABILITY, DEFAULT_MAX_PAYLOAD, ErrorCode, FLAG_RETRY, Frame, FrameDecoder, FrameError, LogEvent, LogLevel, MSG,
+  NO_SLOT, PROTOCOL_VERSION, ProtocolError, decodeMessage, encodeError, encodeMessage, isRequestType, protocolCounters, truncateUtf8,
+} from '../../core/protocol/index';
+import type { ConfigEntry, ConfigValue as WireValue, Info, Message, MessageBodies, MessageTypeOf } from '../../core/protocol/index';
+import { ModelStoreError } from '../model-store/index';
+import type { Activation } from '../model-store/index';
+import type { ConfigValue, Platform } from '../../platform/interfaces';
+import type { Device, InferenceResult } from './device';
+
+export interface ProtocolServerOptions {
+  /** Largest request payload accepted (default DEFAULT_MAX_PAYLOAD). */
+  readonly maxPayload?: number;
+  /** Largest MODEL_CHUNK data (default maxPayload − 4, at most 4096). */
+  readonly maxChunk?: number;
+  /** CONFIG keys that CONFIG_SET refuses with READ_ONLY. */
+  readonly readOnlyKeys?: readonly string[];
+  /** The SIMULATOR capability. */
+  readonly simulator?: boolean;
+}
+
+/** Counters the server keeps next to the decoder's (PROTOCOL_COUNTERS). */
+export interface ServerCounters {
+  badPayload: number;
+  framesOut: number;
+  bytesOut: number;
+  errorsOut: number;
+  retriesAnswered: number;
+}
+
+const LOG_TEXT_MAX = 1000;
+
+export class ProtocolServer {
+  readonly device: Device;
+  readonly platform: Platform;
+  readonly decoder: FrameDecoder;
+  readonly counters: ServerCounters = { badPayload: 0, framesOut: 0, bytesOut: 0, errorsOut: 0, retriesAnswered: 0 };
+  readonly maxPayload: number;
+  readonly maxChunk: number;
+  readonly #readOnly: readonly string[];
+  readonly #simulator: boolean;
+  #hostMaxPayload = DEFAULT_MAX_PAYLOAD;
+  #eventSeq = 0;
+  #cache: { seq: number; type: number; bytes: Uint8Array } | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #includeScores = false;
+  #restartPending = false;
+  #started = false;
+  readonly #noScores = new Int32Array(0);
+
+  constructor(device: Device, options: ProtocolServerOptions = {}) {
+    this.device = device;
+    this.platform = device.platform;
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.maxChunk = options.maxChunk ?? Math.min(4096, this.maxPayload - 4);
+    if (this.maxChunk < 1) throw new RangeError(`maxPayload ${this.maxPayload} leaves no room for chunk data`);
+    this.#readOnly = options.readOnlyKeys ?? [];
+    this.#simulator = options.simulator === true;
+    this.decoder = new FrameDecoder({
+      maxPayload: this.maxPayload,
+      acceptType: isRequestType,
+      onFrame: (frame) => this.#onFrame(frame),
+      onError: (error) => this.#onFrameError(error),
+    });
+  }
+
+  /** Listens on the serial port and sends the BOOT log event. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.platform.serial.onReceive((bytes) => this.receive(bytes));
+    const boot = this.device.bootResult;
+    this.log(LogEvent.BOOT, boot && boot.model ? LogLevel.INFO : LogLevel.WARN, boot ? boot.message : 'no model');
+  }
+
+  /** Feeds received bytes (what the serial callback does). Never throws. */
+  receive(bytes: Uint8Array): void {
+    try {
+      this.decoder.push(bytes);
+    } catch (err) {
+      // A handler failed in a way #onFrame did not catch; the rest of the chunk is dropped.
+      this.platform.system.log(`edgeml: protocol: ${String(err)}`);
+    }
+  }
+
+  /** Sends a LOG event. */
+  log(event: number, level: number, text: string): void {
+    this.#event(MSG.LOG, { level, event, timestampMs: this.#now(), text: text.length > LOG_TEXT_MAX ? text.slice(0, LOG_TEXT_MAX) : text });
+  }
+
+  #now(): number {
+    const t = Math.floor(this.platform.clock.now());
+    return t > 0 ? t : 0;
+  }
+
+  #send(bytes: Uint8Array): void {
+    this.counters.framesOut++;
+    this.counters.bytesOut += bytes.length;
+    try {
+      this.platform.serial.write(bytes);
+    } catch (err) {
+      this.platform.system.log(`edgeml: serial write failed: ${String(err)}`);
+    }
+  }
+
+  #event<T extends MessageTypeOf>(type: T, body: MessageBodies[T]): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeMessage(type, this.#eventSeq, body);
+    } catch (err) {
+      this.platform.system.log(`edgeml: event not sent: ${String(err)}`);
+      return;
+    }
+    this.#eventSeq = (this.#eventSeq + 1) & 0xffff;
+    this.#send(bytes);
+  }
+
+  #respond(frame: Frame, bytes: Uint8Array): void {
+    this.#cache = { seq: frame.seq, type: frame.type, bytes };
+    this.#send(bytes);
+  }
+
+  #error(seq: number, code: number, requestType: number, message: string): Uint8Array {
+    this.counters.errorsOut++;
+    return encodeError(seq, code, requestType, message);
+  }
+
+  #onFrameError(e: FrameError): void {
+    if (e.seq < 0) return; // no trusted header: the host times out and retries
+    if (e.kind === 'UNKNOWN_TYPE') this.#send(this.#error(e.seq, ErrorCode.UNKNOWN_COMMAND, e.type, `type 0x${e.type.toString(16)} is not a request`));
+    else if (e.kind === 'BAD_VERSION' || e.kind === 'BAD_LENGTH') this.#send(this.#error(e.seq, ErrorCode.BAD_FRAME, e.type, e.kind === 'BAD_VERSION' ? 'frame version' : 'length field'));
+  }
+
+  #onFrame(frame: Frame): void {
+    const cache = this.#cache;
+    if ((frame.flags & FLAG_RETRY) !== 0 && cache && cache.seq === frame.seq && cache.type === frame.type) {
+      this.counters.retriesAnswered++;
+      this.#send(cache.bytes);
+      return;
+    }
+    let message: Message;
+    try {
+      message = decodeMessage(frame);
+    } catch (err) {
+      this.counters.badPayload++;
+      this.#respond(frame, this.#error(frame.seq, ErrorCode.BAD_ARGUMENT, frame.type, err instanceof ProtocolError ? err.message : 'bad payload'));
+      return;
+    }
+    let response: Uint8Array;
+    try {
+      response = this.#handle(frame.seq, message);
+    } catch (err) {
+      response = this.#error(frame.seq, codeOf(err), frame.type, messageOf(err));
+    }
+    this.#respond(frame, response);
+  }
+
+  /** The response to one decoded request (throws for an ERROR response). */
+  #handle(seq: number, m: Message): Uint8Array {
+    if (this.#restartPending && m.type !== MSG.HELLO && m.type !== MSG.STATS) fail('BUSY', 'restart pending');
+    const d = this.device;
+    switch (m.type) {
+      case MSG.HELLO: {
+        const host = m.body;
+        this.#hostMaxPayload = Math.max(64, Math.min(host.maxPayload, 0xffff));
+        const version = Math.max(1, Math.min(PROTOCOL_VERSION, host.protocolVersion));
+        return encodeMessage(MSG.INFO, seq, this.info(version));
+      }
+      case MSG.PREDICT: {
+        const r = d.predict(m.body.input);
+        const out = r.model.outputSpec;
+        return encodeMessage(MSG.PREDICT_RESULT, seq, { classIndex: r.classIndex, latencyUs: r.latencyUs, scale: out.scale, zeroPoint: out.zeroPoint, scores: r.model.scores.slice() });
+      }
+      case MSG.STREAM: {
+        const { enabled, includeScores } = m.body;
+        if (enabled) {
+          if (!d.model) fail('NO_MODEL', 'no active model');
+          this.#includeScores = includeScores;
+          if (!this.#unsubscribe) this.#unsubscribe = d.subscribe((r) => this.#onResult(r));
+        } else {
+          this.#stopStream();
+        }
+        return encodeMessage(MSG.STREAM_STATE, seq, { enabled: this.#unsubscribe !== undefined, includeScores: this.#unsubscribe !== undefined && this.#includeScores });
+      }
+      case MSG.SAMPLE: return this.#sample(seq, m.body.windows);
+      case MSG.MODEL_BEGIN: {
+        const b = m.body;
+        const r = d.store.begin({ size: b.size, sha256: b.sha256, modelVersion: b.modelVersion, force: b.force, restart: b.restart });
+        return encodeMessage(MSG.MODEL_BEGIN_ACK, seq, { status: r.status, slot: r.slot, window: 1, resumeOffset: r.resumeOffset, chunkSize: this.maxChunk });
+      }
+      case MSG.MODEL_CHUNK: {
+        if (m.body.data.length > this.maxChunk) fail('TOO_LARGE', `chunk of ${m.body.data.length} bytes; at most ${this.maxChunk}`);
+        return encodeMessage(MSG.MODEL_CHUNK_ACK, seq, d.store.write(m.body.offset, m.body.data));
+      }
+      case MSG.MODEL_END: {
+        const r = d.store.end();
+        return encodeMessage(MSG.MODEL_END_RESULT, seq, { code: r.code, slot: r.slot, sha256: r.sha256, modelVersion: r.modelVersion, checks: r.checks });
+      }
+      case MSG.ACTIVATE: {
+        const a = d.activate(m.body.slot, m.body.force);
+        this.log(LogEvent.MODEL_ACTIVATED, LogLevel.INFO, `slot ${a.slot}: ${a.name} v${a.modelVersion}; ${d.runState.message}`);
+        return encodeMessage(MSG.ACTIVATED, seq, activeModel(a));
+      }
+      case MSG.ROLLBACK: {
+        const a = d.rollback();
+        this.log(LogEvent.ROLLED_BACK, LogLevel.INFO, `slot ${a.slot}: ${a.name} v${a.modelVersion}`);
+        return encodeMessage(MSG.ROLLED_BACK, seq, activeModel(a));
+      }
+      case MSG.STATS: {
+        const s = d.stats();
+        const free = this.platform.system.freeMemory();
+        const body = {
+          uptimeMs: this.#now(),
+          inferences: s.inferences % 4294967296,
+          latencyMinUs: clampU32(s.latencyMinUs),
+          latencyMeanUs: clampU32(s.latencyMeanUs),
+          latencyMaxUs: clampU32(s.latencyMaxUs),
+          counters: protocolCounters(this.decoder.stats, this.counters),
+        };
+        void free; // free heap is not "heap in use": the flag stays clear
+        if (m.body.reset) this.resetCounters();
+        return encodeMessage(MSG.STATS_REPORT, seq, body);
+      }
+      case MSG.CONFIG_GET: return encodeMessage(MSG.CONFIG_VALUES, seq, { entries: this.#configGet(m.body.key) });
+      case MSG.CONFIG_SET: return encodeMessage(MSG.CONFIG_SET_VALUES, seq, { entries: [this.#configSet(m.body)] });
+      case MSG.RESTART: {
+        this.#restartPending = true;
+        const system = this.platform.system;
+        this.platform.clock.setTimeout(() => system.restart(), m.body.delayMs);
+        return encodeMessage(MSG.RESTARTING, seq, {});
+      }
+      default:
+        return this.#error(seq, ErrorCode.UNKNOWN_COMMAND, m.type, 'not a request');
+    }
+  }
+
+  /** INFO as the device would answer HELLO now. */
+  info(protocolVersion = PROTOCOL_VERSION): Info {
+    const d = this.device;
+    const store = d.store;
+    let caps = CAPABILITY.PREDICT | CAPABILITY.FLOAT_INPUT | CAPABILITY.STREAM | CAPABILITY.SAMPLE | CAPABILITY.MODEL_UPLOAD
+      | CAPABILITY.ROLLBACK | CAPABILITY.CONFIG | CAPABILITY.RESTART | CAPABILITY.RETRY_CACHE;
+    if (store.signatureRequired) caps |= CAPABILITY.SIGNATURE_REQUIRED;
+    if (this.#simulator) caps |= CAPABILITY.SIMULATOR;
+    const info = this.platform.device;
+    return {
+      protocolVersion,
+      formatVersion: FORMAT_VERSION,
+      capabilities: caps,
+      maxPayload: this.maxPayload,
+      maxChunk: this.maxChunk,
+      freeSlotSize: store.freeSlotSize,
+      activeSlot: d.activeSlot,
+      firmwareVersion: truncateUtf8(info.firmwareVersion, 255),
+      deviceId: truncateUtf8(info.id, 255),
+      slots: store.slotInfo(),
+    };
+  }
+
+  resetCounters(): void {
+    this.device.resetStats();
+    const s = this.decoder.stats;
+    s.frames = s.badCobs = s.badLength = s.badCrc = s.tooLarge = s.badVersion = s.unknownType = s.discardedBytes = s.bytes = 0;
+    const c = this.counters;
+    c.badPayload = c.framesOut = c.bytesOut = c.errorsOut = c.retriesAnswered = 0;
+  }
+
+  #stopStream(): void {
+    if (this.#unsubscribe) this.#unsubscribe();
+    this.#unsubscribe = undefined;
+  }
+
+  #onResult(r: InferenceResult): void {
+    this.#event(MSG.RESULT, {
+      windowSeq: r.windowSeq % 4294967296,
+      timestampMs: Math.max(0, Math.floor(r.timestampMs)),
+      classIndex: r.classIndex,
+      confidence: r.confidence,
+      latencyUs: clampU32(r.latencyUs),
+      scores: this.#includeScores ? r.scores : this.#noScores,
+    });
+  }
+
+  #sample(seq: number, windows: number): Uint8Array {
+    const d = this.device;
+    const sensor = this.platform.sensor;
+    const rateHz = sensor.rate;
+    const scaleValue = this.platform.config.get('sensor.scale');
+    const scale = typeof scaleValue === 'number' ? scaleValue : 0;
+    const perPart = Math.floor((Math.min(this.#hostMaxPayload, 0xffff) - 32) / (2 * sensor.axes));
+    if (perPart < 1) fail('TOO_LARGE', 'a sample does not fit the host\'s payload');
+    const c = d.capture(windows, (samples, index, windowSeq, timestampMs) => {
+      const n = samples.length / c.axes;
+      for (let at = 0; at < n; at += perPart) {
+        const count = Math.min(perPart, n - at);
+        this.#event(MSG.SAMPLE_DATA, {
+          windowSeq: windowSeq % 4294967296, index, total: windows, timestampMs, rateHz, scale, axes: c.axes,
+          windowSamples: n, sampleOffset: at, samples: samples.subarray(at * c.axes, (at + count) * c.axes),
+        });
+      }
+    }, (completed) => {
+      this.log(LogEvent.SAMPLE_DONE, LogLevel.INFO, `${completed} of ${windows} windows`);
+    });
+    if (c.samplesPerWindow > 0xffff) fail('TOO_LARGE', 'window too long');
+    return encodeMessage(MSG.SAMPLE_STARTED, seq, { windows, samplesPerWindow: c.samplesPerWindow, axes: c.axes, rateHz, scale });
+  }
+
+  #configGet(key: string): ConfigEntry[] {
+    const config = this.platform.config;
+    if (key !== '') {
+      const v = config.get(key);
+      if (v === undefined) fail('UNKNOWN_KEY', `no key ${key}`);
+      return [{ key, value: toWire(v) }];
+    }
+    const out: ConfigEntry[] = [];
+    for (const k of config.keys()) {
+      if (out.length === 255) break;
+      const v = config.get(k);
+      if (v !== undefined && k.length > 0) out.push({ key: k, value: toWire(v) });
+    }
+    return out;
+  }
+
+  #configSet(entry: ConfigEntry): ConfigEntry {
+    const config = this.platform.config;
+    const { key, value } = entry;
+    if (this.#readOnly.includes(key)) fail('READ_ONLY', `${key} is read-only`);
+    const current = config.get(key);
+    if (current === undefined) fail('UNKNOWN_KEY', `no key ${key}`);
+    const v = fromWire(value);
+    if (typeof v !== typeof current) fail('BAD_TYPE', `${key} takes a ${typeof current}`);
+    try {
+      config.set(key, v);
+    } catch (err) {
+      if (err instanceof TypeError) fail('BAD_TYPE', err.message);
+      if (err instanceof RangeError) fail('BAD_ARGUMENT', err.message);
+      throw err;
+    }
+    const now = config.get(key);
+    return { key, value: toWire(now === undefined ? v : now) };
+  }
+}
+
+function fail(code: ConstructorParameters<typeof ModelStoreError>[0], message: string): never {
+  throw new ModelStoreError(code, message);
+}
+
+function activeModel(a: Activation): MessageBodies[typeof MSG.ACTIVATED] {
+  return { slot: a.slot, previousSlot: a.previousSlot === undefined ? NO_SLOT : a.previousSlot, modelVersion: a.modelVersion, sha256: a.sha256, name: truncateUtf8(a.name, 255) };
+}
+
+function codeOf(err: unknown): number {
+  if (err instanceof ModelStoreError) return ErrorCode[err.code] ?? ErrorCode.INTERNAL;
+  if (err instanceof ModelError) return err.code === 'BAD_ARGUMENT' ? ErrorCode.BAD_ARGUMENT : ErrorCode.BAD_PACKAGE;
+  if (err instanceof ProtocolError) return err.code === 'TOO_LARGE' ? ErrorCode.TOO_LARGE : ErrorCode.INTERNAL;
+  return ErrorCode.INTERNAL;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function clampU32(n: number): number {
+  return n < 0 ? 0 : n > 0xffffffff ? 0xffffffff : Math.round(n);
+}
+
+
+function toWire(v: ConfigValue): WireValue {
+  if (typeof v === 'boolean') return { type: 'bool', value: v };
+  if (typeof v === 'string') return { type: 'string', value: v };
+  if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) return { type: 'i32', value: v };
+  return { type: 'f64', value: v };
+}
+
+function fromWire(v: WireValue): ConfigValue {
+  if (v.type === 'bytes') fail('BAD_TYPE', 'byte values are not stored');
+  return v.value as ConfigValue;
+}
