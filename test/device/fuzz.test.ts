@@ -1,0 +1,83 @@
+// Mutated frames on the serial line: 1,000 (10,000 with EDGEML_FULL) damaged requests, garbage
+// and splices, mixed with sensor frames. The device never throws, keeps its model, answers
+// every valid request exactly once, and still answers HELLO afterwards.
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, MSG, NO_SLOT, activeModelOf, encodeMessage } from '../../firmware/core/protocol/index';
+import type { Message, MessageTypeOf } from '../../firmware/core/protocol/index';
+import { mutateWire } from '../protocol/support/mutate';
+import { sampleMessage } from '../protocol/support/samples';
+import { Prng } from '../support/prng';
+import { startDevice, testPlatform } from './harness';
+import { featurePackage, makeKeys, recording, sha256 } from './packages';
+
+const COUNT = process.env.EDGEML_FULL ? 10_000 : 1_000;
+
+// Requests to mutate: every request type but RESTART (a valid one would only make the device busy).
+const TYPES: MessageTypeOf[] = [
+  MSG.HELLO, MSG.PREDICT, MSG.STREAM, MSG.SAMPLE, MSG.MODEL_BEGIN, MSG.MODEL_CHUNK, MSG.MODEL_END,
+  MSG.ACTIVATE, MSG.ROLLBACK, MSG.STATS, MSG.CONFIG_GET, MSG.CONFIG_SET,
+];
+
+describe('fuzz: mutated frames on the serial line', () => {
+  it(`${COUNT} mutated frames: the device keeps running, keeps its model and answers HELLO`, () => {
+    const keys = makeKeys();
+    const t = startDevice(testPlatform({ trustedKey: keys.raw }));
+    const { host, device, platform } = t;
+    const pkg = featurePackage({ version: 1, signer: keys.signer });
+    const begin = host.call(MSG.MODEL_BEGIN, { size: pkg.length, sha256: sha256(pkg), modelVersion: 1, force: false, restart: false }, MSG.MODEL_BEGIN_ACK);
+    for (let at = begin.resumeOffset; at < pkg.length; at += 1000) host.call(MSG.MODEL_CHUNK, { offset: at, data: pkg.subarray(at, Math.min(pkg.length, at + 1000)) }, MSG.MODEL_CHUNK_ACK);
+    host.call(MSG.MODEL_END, {}, MSG.MODEL_END_RESULT);
+    host.call(MSG.ACTIVATE, { slot: NO_SLOT, force: false }, MSG.ACTIVATED);
+    host.call(MSG.STREAM, { enabled: true, includeScores: true }, MSG.STREAM_STATE);
+    const before = activeModelOf(host.hello())!;
+
+    const rng = new Prng(20261127);
+    const rec = recording();
+    const totalFrames = rec.samples.length / 3;
+    let sensorAt = 0;
+    let previous = encodeMessage(MSG.HELLO, 1, { protocolVersion: 1, minProtocolVersion: 1, maxPayload: 4160 });
+    for (let i = 0; i < COUNT; i++) {
+      const type = rng.pick(TYPES);
+      let message = sampleMessage(rng, type) as Message;
+      if (message.type === MSG.STATS) message = { type: MSG.STATS, body: { reset: false } }; // keep the counters for the checks below
+      let wire: Uint8Array;
+      try {
+        wire = encodeMessage(message.type, rng.int(0, 0xffff), message.body as never, rng.next() < 0.2 ? 1 : 0);
+      } catch {
+        continue; // a sample the encoder refuses (a value out of range for this layout)
+      }
+      const damaged = rng.next() < 0.05 ? new Uint8Array(rng.int(1, 300)).map(() => rng.int(0, 255)) : mutateWire(rng, wire, previous);
+      previous = wire;
+      // split the bytes at random places, as a serial driver delivers them
+      let at = 0;
+      while (at < damaged.length) {
+        const n = rng.int(1, 64);
+        expect(() => platform.serial.send(damaged.subarray(at, at + n))).not.toThrow();
+        at += n;
+      }
+      if (i % 50 === 0) {
+        platform.sensor.feed(rec.samples, sensorAt, Math.min(totalFrames, sensorAt + 200));
+        sensorAt = (sensorAt + 200) % totalFrames;
+      }
+    }
+    host.sendRaw(new Uint8Array([0])); // end whatever frame is pending
+
+    expect(device.running).toBe(true);
+    expect(device.model).toBeDefined();
+    const after = activeModelOf(host.hello())!;
+    expect(after.name).toBe(before.name);
+    expect(after.modelVersion).toBe(before.modelVersion);
+    expect(Array.from(after.sha256)).toEqual(Array.from(before.sha256));
+    expect(platform.logs.filter((l) => /protocol:|listener failed|not sent|write failed/.test(l))).toEqual([]); // nothing escaped a handler
+    const internal = host.received.filter((r) => r.message.type === MSG.ERROR && r.message.body.code === ErrorCode.INTERNAL);
+    expect(internal.map((r) => r.message.body)).toEqual([]); // every failure has its own code
+    expect(host.undecodable).toEqual([]); // everything the device sent decodes
+    const stats = host.call(MSG.STATS, { reset: false }, MSG.STATS_REPORT);
+    const rejected = stats.counters.slice(2, 8).reduce((a, b) => a + b, 0);
+    expect(rejected).toBeGreaterThan(COUNT / 2); // most damage is caught by COBS, length and CRC
+    // every valid request frame was answered (and frames with a trusted header that could not be served)
+    const responses = host.received.filter((r) => r.frame.type >= 0x80).length;
+    expect(responses).toBeGreaterThanOrEqual(stats.counters[0]);
+    expect(stats.inferences).toBeGreaterThan(0);
+  });
+});
