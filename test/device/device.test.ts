@@ -9,7 +9,7 @@ import type { MessageBodies } from '../../firmware/core/protocol/index';
 import { cobsEncodeInto } from '../../firmware/core/protocol/cobs';
 import { crc32 } from '../../firmware/core/crc32';
 import { TestDevice, TestHost, startDevice, testPlatform } from './harness';
-import { CONFIG, Keys, featurePackage, makeKeys, recording, sha256 } from './packages';
+import { CONFIG, Keys, featurePackage, makeKeys, rawPackage, recording, sha256 } from './packages';
 
 const keys: Keys = makeKeys();
 const other: Keys = makeKeys();
@@ -318,5 +318,55 @@ describe('frames the device cannot serve', () => {
     const stats = host.call(MSG.STATS, { reset: false }, MSG.STATS_REPORT);
     expect(stats.counters[5]).toBe(1); // TOO_LARGE
     expect(stats.counters[9]).toBe(1); // bad payload
+  });
+});
+
+describe('models without a FEATURES section', () => {
+  it('classifies the raw window when the input is one (16 frames × 3 axes)', () => {
+    const { host, device, platform } = startDevice(testPlatform({ trustedKey: keys.raw }), { device: { rawHop: 8 } });
+    const pkg = rawPackage({ version: 1, features: 48, signer: keys.signer });
+    expect(upload(host, pkg).code).toBe(ErrorCode.OK);
+    host.call(MSG.ACTIVATE, { slot: NO_SLOT, force: false }, MSG.ACTIVATED);
+    expect(device.runState.inferring).toBe(true);
+    host.call(MSG.STREAM, { enabled: true, includeScores: true }, MSG.STREAM_STATE);
+    const rec = recording();
+    platform.sensor.feed(rec.samples, 0, 200);
+    const results = host.events(MSG.RESULT);
+    const model = loadModel(pkg.slice());
+    const ring = new WindowBuffer(16, 3, 8);
+    const expected: number[][] = [];
+    for (let f = 0; f < 200; f++) {
+      if (ring.push(rec.samples, 3 * f)) {
+        model.input.set(ring.samples.subarray(ring.offset, ring.offset + 48));
+        model.predict();
+        expected.push(Array.from(model.scores));
+      }
+    }
+    expect(results.length).toBe(expected.length);
+    expect(results.map((r) => Array.from(r.scores))).toEqual(expected);
+  });
+
+  it('runs no loop when the input is not a raw window, but PREDICT works', () => {
+    const { host, device, platform } = startDevice(testPlatform({ trustedKey: keys.raw }));
+    const pkg = rawPackage({ version: 1, features: 7, signer: keys.signer });
+    expect(upload(host, pkg).code).toBe(ErrorCode.OK);
+    host.call(MSG.ACTIVATE, { slot: NO_SLOT, force: false }, MSG.ACTIVATED);
+    expect(device.runState.inferring).toBe(false);
+    expect(device.runState.message).toMatch(/no inference/);
+    platform.sensor.feed(recording().samples, 0, 500);
+    expect(device.stats().inferences).toBe(0);
+    const model = loadModel(pkg.slice());
+    const input = new Int16Array([1, -200, 300, 4000, -5, 60, 7]);
+    model.input.set(input);
+    model.predict();
+    expect(Array.from(host.call(MSG.PREDICT, { input }, MSG.PREDICT_RESULT).scores)).toEqual(Array.from(model.scores));
+  });
+
+  it('refuses a package whose input differs from the running model\'s (WRONG_INPUT_SHAPE)', () => {
+    const { host, device } = deviceWithModel(1);
+    const end = upload(host, rawPackage({ version: 2, features: 12, signer: keys.signer }));
+    expect(end.code).toBe(ErrorCode.WRONG_INPUT_SHAPE);
+    expect(device.model?.header.name).toBe('vibration-v1');
+    expect(host.errorOf(MSG.ACTIVATE, { slot: NO_SLOT, force: false })).toBe(ErrorCode.NOT_VERIFIED);
   });
 });

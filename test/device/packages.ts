@@ -10,6 +10,8 @@ import { PackageDef, Signer, encodePackage } from '../../host/package/encode';
 import { createSigner, generateSigningKeys, rawPublicKey } from '../../host/package/signing';
 import { TreeNodeDef, encodeTreeBody } from '../../host/package/tree-body';
 import { encodeFeatureConfig, featureConfig, featureInputQuantization } from '../../host/signals/encode';
+import { ENSEMBLES, randomEnsemble, treePackageDef } from '../../tools/reference-trees';
+import { Prng } from '../support/prng';
 import { SCENARIOS, VibrationStream, vibrationDataset, vibrationStream } from '../../host/signals/synthetic';
 
 export const CONFIG: FeatureConfig = featureConfig({
@@ -79,4 +81,13 @@ export function recording(): VibrationStream {
     segments: [{ scenario: 'normal', seconds: 3 }, { scenario: 'imbalance', seconds: 3 }, { scenario: 'bearing', seconds: 2 }],
   });
   return stream;
+}
+
+/** A random forest on `features` raw int16 inputs (no FEATURES section), signed, with self-tests. */
+export function rawPackage(options: { version: number; features: number; signer?: Signer; seed?: number }): Uint8Array {
+  const rng = new Prng(options.seed ?? 5 + options.version);
+  const tree = randomEnsemble(rng, { ensemble: ENSEMBLES.soft, trees: 4, depth: 5, features: options.features, classes: 3, earlyLeaf: 0.1 });
+  const def = { ...treePackageDef(tree, 3, `raw-v${options.version}`), modelVersion: options.version };
+  const inputs = Array.from({ length: 2 }, () => Array.from({ length: options.features }, () => rng.int(-3000, 3000)));
+  return buildPackage(def, { selfTestInputs: inputs, signer: options.signer });
 }
