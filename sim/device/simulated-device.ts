@@ -17,6 +17,7 @@ import { PowerCut, type SimModelStorage, simModelStorage } from '../platform/fla
 import { XsRunner } from '../xs/runner';
 import type { Meter } from '../xs/worker';
 import { LineNoise, type LineNoiseOptions } from './line-noise';
+import { type PtyOptions, SerialPty } from './pty';
 import {
   type BootOptions, type XsStats, Op, OutputFlag, PART_STATE, Status, decodeOutput, decodeUtf8, encodeUtf8,
 } from './protocol';
@@ -102,6 +103,7 @@ export class SimulatedDevice {
   #noiseOut: LineNoise | undefined;
   #realTime: { timer: NodeJS.Timeout; last: number } | undefined;
   #closed = false;
+  #ptys: SerialPty[] = [];
   #lastError: Error | undefined;
 
   private constructor(options: SimulatedDeviceOptions) {
@@ -251,6 +253,16 @@ export class SimulatedDevice {
     return this.cranks.at(-1)?.meter;
   }
 
+  /**
+   * Exposes the serial port as a pseudo-terminal (needs socat); its `path` is what clients open.
+   * Bytes flow while the clock runs: call startRealTime() (or advance()) to serve the pty.
+   */
+  async openPty(options: PtyOptions = {}): Promise<SerialPty> {
+    const pty = await SerialPty.open(this.serial, options);
+    this.#ptys.push(pty);
+    return pty;
+  }
+
   /** Reboots by hand (a reset button): fresh XS worker over the same flash. */
   reboot(): Promise<void> {
     return this.#serialized(() => this.#reboot('manual'));
@@ -259,6 +271,7 @@ export class SimulatedDevice {
   async close(): Promise<void> {
     this.#closed = true;
     this.stopRealTime();
+    await Promise.all(this.#ptys.splice(0).map((p) => p.close()));
     await this.#baton.catch(() => {});
     await this.#runner?.close();
     this.#runner = undefined;
