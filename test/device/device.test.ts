@@ -370,3 +370,44 @@ describe('models without a FEATURES section', () => {
     expect(host.errorOf(MSG.ACTIVATE, { slot: NO_SLOT, force: false })).toBe(ErrorCode.NOT_VERIFIED);
   });
 });
+
+describe('resumable upload and latency', () => {
+  it('MODEL_BEGIN after an interrupted upload resumes at the held offset', () => {
+    const { host, device } = startDevice(testPlatform({ trustedKey: keys.raw }));
+    const pkg = featurePackage({ version: 1, signer: keys.signer });
+    const announce = { size: pkg.length, sha256: sha256(pkg), modelVersion: 1, force: false, restart: false };
+    expect(host.call(MSG.MODEL_BEGIN, announce, MSG.MODEL_BEGIN_ACK).status).toBe(0);
+    const half = Math.floor(pkg.length / 2);
+    host.call(MSG.MODEL_CHUNK, { offset: 0, data: pkg.subarray(0, half) }, MSG.MODEL_CHUNK_ACK);
+    // a chunk past the held prefix is reported, not written
+    expect(host.call(MSG.MODEL_CHUNK, { offset: half + 10, data: pkg.subarray(half + 10, half + 20) }, MSG.MODEL_CHUNK_ACK)).toMatchObject({ nextOffset: half, disposition: 2 });
+    expect(host.hello().slots.some((s) => s.state === SlotState.PARTIAL)).toBe(true);
+    const resumed = host.call(MSG.MODEL_BEGIN, announce, MSG.MODEL_BEGIN_ACK);
+    expect(resumed).toMatchObject({ status: 1, resumeOffset: half });
+    host.call(MSG.MODEL_CHUNK, { offset: half, data: pkg.subarray(half) }, MSG.MODEL_CHUNK_ACK);
+    expect(host.call(MSG.MODEL_END, {}, MSG.MODEL_END_RESULT).code).toBe(ErrorCode.OK);
+    expect(host.errorOf(MSG.MODEL_END, {})).toBe(ErrorCode.NO_SESSION);
+    host.call(MSG.ACTIVATE, { slot: NO_SLOT, force: false }, MSG.ACTIVATED);
+    expect(device.model?.header.name).toBe('vibration-v1');
+  });
+
+  it('latency comes from clock.micros() around features and predict', () => {
+    const platform = testPlatform({ trustedKey: keys.raw });
+    let ticks = 0;
+    platform.clock.micros = () => platform.clock.ms * 1000 + 37 * ++ticks; // each reading 37 µs later
+    const { host } = startDevice(platform);
+    const pkg = featurePackage({ version: 1, signer: keys.signer });
+    expect(upload(host, pkg).code).toBe(ErrorCode.OK);
+    host.call(MSG.ACTIVATE, { slot: NO_SLOT, force: false }, MSG.ACTIVATED);
+    host.call(MSG.STREAM, { enabled: true, includeScores: false }, MSG.STREAM_STATE);
+    platform.sensor.feed(recording().samples, 0, 600);
+    const results = host.events(MSG.RESULT);
+    expect(results.length).toBe(3);
+    for (const r of results) {
+      expect(r.latencyUs).toBe(37);
+      expect(r.scores.length).toBe(0); // not asked for
+    }
+    const s = host.call(MSG.STATS, { reset: false }, MSG.STATS_REPORT);
+    expect([s.latencyMinUs, s.latencyMeanUs, s.latencyMaxUs]).toEqual([37, 37, 37]);
+  });
+});

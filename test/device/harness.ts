@@ -43,7 +43,7 @@ export class ScriptedSensor implements SampleSource {
   readonly #clock: ManualClock;
   readonly #frame: Int16Array;
   #onFrame: ((frame: Int16Array) => void) | undefined;
-  /** Extra time per frame, to make latency visible: micros() moves while the device computes. */
+  /** Frames delivered so far. */
   frames = 0;
 
   constructor(clock: ManualClock, axes = 3, rate = 1000) {
