@@ -5,6 +5,7 @@
 //
 //   socat -d -d pty,raw,echo=0[,link=PATH] STDIO
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { SerialEndpoint } from './simulated-device';
 
 /** Whether socat can be run here. */
@@ -64,6 +65,8 @@ export class SerialPty {
       child.kill();
       throw err;
     });
+    // socat may report the pty before it has made the link
+    for (let i = 0; options.link && !existsSync(options.link) && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
     child.stdin!.on('error', () => {}); // socat gone: close() reports nothing more
     child.stdout!.on('data', (d: Buffer) => endpoint.write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
     const unsubscribe = endpoint.onData((bytes) => {

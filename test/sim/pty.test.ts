@@ -66,7 +66,7 @@ describe.skipIf(!HAVE_SOCAT)('serial port as a pseudo-terminal', () => {
     const pty = await device.openPty({ link });
     try {
       expect(pty.path).toMatch(/^\/dev\/pts\/\d+$/);
-      expect(existsSync(link)).toBe(true);
+      expect(existsSync(link), 'link made').toBe(true);
       device.startRealTime(5);
       let client = new Client(pty.path);
       client.write('now\n');
@@ -76,7 +76,7 @@ describe.skipIf(!HAVE_SOCAT)('serial port as a pseudo-terminal', () => {
       client.write(`gen ${n}\n`);
       const got = await client.waitFor(n);
       expect(got.length).toBe(n);
-      expect(got.equals(pattern(n))).toBe(true);
+      expect(got.equals(pattern(n)), 'device → host bytes intact').toBe(true);
       // host → device
       const up = pattern(n);
       client.write(`raw ${n}\n`);
@@ -88,10 +88,10 @@ describe.skipIf(!HAVE_SOCAT)('serial port as a pseudo-terminal', () => {
       client.write('info\n');
       expect(await client.line()).toBe('ok sim-0 0.1.0-sim -');
       await client.close();
-      expect(pty.alive).toBe(true);
+      expect(pty.alive, 'socat still relaying after the client closed').toBe(true);
     } finally {
       await device.close();
     }
-    expect(pty.alive).toBe(false);
+    expect(pty.alive, 'socat stopped by close()').toBe(false);
   }, 60_000);
 });
