@@ -1,19 +1,20 @@
-// Device entry point (model showcase until the full application lands): loads the model
-// bundled as a resource, checks its self-test and reports the cost of one inference.
+// Device entry point: the edgeml application on the Moddable platform. It boots the newest
+// valid model from flash (installing the model built into the image when there is none),
+// samples the IMU, classifies each window and serves the serial protocol.
 import Resource from 'Resource';
-import { loadModel, Model } from 'core/model';
+import { Device } from 'app/device/device';
+import { installFactoryModel } from 'app/device/factory-model';
+import { ProtocolServer } from 'app/device/protocol-server';
+import { createModdablePlatform } from 'platform/moddable/platform';
 
-function openModel(path: string): Model {
-  let bytes = new Uint8Array(new Resource(path) as unknown as ArrayBuffer);
-  if ((bytes.byteOffset & 3) !== 0) bytes = bytes.slice(); // the format wants 4-byte alignment
-  return loadModel(bytes);
+const FACTORY_MODEL = 'model.edgm';
+
+const platform = createModdablePlatform();
+const device = new Device(platform);
+const server = new ProtocolServer(device, { readOnlyKeys: ['trustedKey'] });
+device.start();
+if (!device.model && Resource.exists(FACTORY_MODEL)) {
+  const image = new Uint8Array(new Resource(FACTORY_MODEL) as unknown as ArrayBuffer);
+  platform.system.log(`edgeml: ${installFactoryModel(device, image, platform.crypto)}`);
 }
-
-const model = openModel('model.edgm');
-const check = model.selfTest();
-trace(`edgeml: ${model.header.name} v${model.header.modelVersion}, arena ${model.arenaBytes} B, self-test ${check.passed ? 'passed' : 'FAILED at vector ' + check.failedVector} (${check.count} vectors)\n`);
-const runs = 20;
-const start = Date.now();
-let predicted = -1;
-for (let i = 0; i < runs; i++) predicted = model.predict();
-trace(`edgeml: class ${predicted} (${model.outputSpec.labels[predicted] ?? ''}), ${((Date.now() - start) / runs).toFixed(2)} ms per inference\n`);
+server.start();
