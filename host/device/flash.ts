@@ -1,0 +1,255 @@
+// flashModel: upload a signed package to a device's inactive slot (docs/serial-protocol.md,
+// "Flash flow"). MODEL_BEGIN with the package's SHA-256 gives the resume offset; chunks go out
+// pipelined (at most `window` unacknowledged) with an adaptive size (halved after a loss, down
+// to MIN_CHUNK; doubled after a run of clean acks, up to the device's chunk size); a loss
+// (timeout, or an OUT_OF_ORDER ack that shows a gap) goes back to the acknowledged prefix.
+// MODEL_END verifies; ACTIVATE switches. Aborting leaves the slot PARTIAL: the device keeps
+// running its old model, and the next flash of the same package resumes.
+import { createHash } from 'node:crypto';
+import {
+  BeginStatus, Check, ChunkDisposition, ErrorCode, errorCodeName,
+} from '../../firmware/core/protocol/index';
+import type { ActiveModel, CheckResult, ModelChunkAck } from '../../firmware/core/protocol/index';
+import { DeviceClient, DeviceError, RequestAbortedError } from './client';
+
+export const MIN_CHUNK = 32;
+/** Clean acks in a row before the chunk size doubles. */
+const GROW_AFTER = 8;
+
+export interface FlashProgress {
+  /** Bytes the device holds (its acknowledged prefix). */
+  acked: number;
+  size: number;
+  chunkSize: number;
+  retries: number;
+}
+
+export interface FlashOptions {
+  activate?: boolean;
+  /** Accept a model version not newer than the active one. */
+  force?: boolean;
+  /** Discard a partial upload of this package and start at 0. */
+  restart?: boolean;
+  onProgress?: (p: FlashProgress) => void;
+  /** Chunks in flight (default: what MODEL_BEGIN_ACK allows; more may overrun a real board's receive buffer). */
+  window?: number;
+  /** Largest chunk to start with (default: the device's chunk size). */
+  chunkSize?: number;
+  /** Per-chunk timeout, ms (default 500). */
+  chunkTimeoutMs?: number;
+  /** Give up after this many consecutive losses with no progress (default 50). */
+  maxStalls?: number;
+  signal?: AbortSignal;
+}
+
+export interface CheckReport {
+  check: string;
+  status: 'PASS' | 'FAIL' | 'SKIPPED';
+  code: string;
+  message: string;
+}
+
+export interface FlashResult {
+  size: number;
+  /** Where the upload started: 0, or the offset a previous interrupted run left. */
+  resumedFrom: number;
+  beginStatus: 'NEW' | 'RESUMED' | 'COMPLETE';
+  slot: number;
+  /** SHA-256 of the slot as the device computed it at MODEL_END (hex). */
+  verifiedSha256: string;
+  checks: CheckReport[];
+  activated?: { slot: number; previousSlot: number; modelVersion: number; name: string; sha256: string };
+  /** Bytes both ways while flashing (requests and responses). */
+  wireBytes: number;
+  /** Bytes the host sent (chunk frames and control requests). */
+  wireBytesOut: number;
+  /** wireBytes / payload bytes sent (size − resumedFrom). */
+  wirePerPayloadByte: number;
+  /** Chunk frames sent (retransmissions included). */
+  chunksSent: number;
+  /** Requests sent (every frame). */
+  requests: number;
+  /** Latency-bound exchanges: control requests + chunk rounds (chunks sent / window). */
+  roundTrips: number;
+  /** Chunks sent again after a loss. */
+  retries: number;
+  finalChunkSize: number;
+  seconds: number;
+}
+
+/** MODEL_END refused the package: `checks` say which check failed and why. */
+export class FlashRefusedError extends Error {
+  readonly code: number;
+  readonly codeName: string;
+  readonly checks: CheckReport[];
+  constructor(code: number, checks: CheckReport[]) {
+    const failed = checks.find((c) => c.status === 'FAIL');
+    super(`the device refused the package: ${errorCodeName(code)}${failed ? ` at check ${failed.check}${failed.message ? ` (${failed.message})` : ''}` : ''}; it keeps running its previous model`);
+    this.name = 'FlashRefusedError';
+    this.code = code;
+    this.codeName = errorCodeName(code);
+    this.checks = checks;
+  }
+}
+
+const CHECK_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Check).map(([k, v]) => [v, k]));
+const STATUS_NAMES = ['PASS', 'FAIL', 'SKIPPED'] as const;
+
+function checkReport(c: CheckResult): CheckReport {
+  return { check: CHECK_NAMES[c.check] ?? `CHECK_${c.check}`, status: STATUS_NAMES[c.status] ?? 'FAIL', code: errorCodeName(c.code), message: c.message };
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The model version of a package's header (u32 at offset 8), or 0. */
+export function packageModelVersion(bytes: Uint8Array): number {
+  if (bytes.length < 12) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+}
+
+export async function flashModel(client: DeviceClient, bytes: Uint8Array, options: FlashOptions = {}): Promise<FlashResult> {
+  const t0 = performance.now();
+  const c0 = { ...client.counters };
+  const signal = options.signal;
+  const aborted = () => { if (signal?.aborted) throw new RequestAbortedError('the flash was interrupted; the device keeps its previous model, and flashing the same package again resumes'); };
+  aborted();
+  const size = bytes.length;
+  if (size === 0) throw new RangeError('the package is empty');
+  const sha256 = new Uint8Array(createHash('sha256').update(bytes).digest());
+  let control = 0;
+
+  const begin = async () => {
+    control++;
+    return client.modelBegin({ size, sha256, modelVersion: packageModelVersion(bytes), force: options.force === true, restart: options.restart === true }, { signal });
+  };
+  let ack = await begin();
+  const resumedFrom = ack.status === BeginStatus.NEW ? 0 : ack.status === BeginStatus.COMPLETE ? size : ack.resumeOffset;
+  const beginStatus = (['NEW', 'RESUMED', 'COMPLETE'] as const)[ack.status] ?? 'NEW';
+  const state = { acked: resumedFrom, chunksSent: 0, retries: 0, chunk: 0 };
+  const maxChunk = Math.max(1, Math.min(ack.chunkSize, options.chunkSize ?? ack.chunkSize));
+  state.chunk = maxChunk;
+  const window = Math.max(1, options.window ?? ack.window);
+  const timeoutMs = options.chunkTimeoutMs ?? 500;
+  const maxStalls = options.maxStalls ?? 50;
+
+  for (let pass = 0; ; pass++) {
+    if (state.acked < size) await sendChunks(client, bytes, state, { window, maxChunk, timeoutMs, maxStalls, signal, onProgress: options.onProgress });
+    aborted();
+    control++;
+    try {
+      const end = await client.modelEnd({ signal });
+      const checks = end.checks.map(checkReport);
+      if (end.code !== ErrorCode.OK) throw new FlashRefusedError(end.code, checks);
+      let activated: FlashResult['activated'];
+      if (options.activate !== false) {
+        aborted();
+        control++;
+        const a: ActiveModel = await client.activate(0xff, options.force === true, { signal });
+        activated = { slot: a.slot, previousSlot: a.previousSlot, modelVersion: a.modelVersion, name: a.name, sha256: hex(a.sha256) };
+      }
+      const c = client.counters;
+      const wireBytesOut = c.bytesOut - c0.bytesOut;
+      const wireBytes = wireBytesOut + c.bytesIn - c0.bytesIn;
+      const payload = size - resumedFrom;
+      return {
+        size, resumedFrom, beginStatus, slot: end.slot, verifiedSha256: hex(end.sha256), checks, activated,
+        wireBytes, wireBytesOut, wirePerPayloadByte: payload > 0 ? wireBytes / payload : 0,
+        chunksSent: state.chunksSent, requests: c.requests - c0.requests,
+        roundTrips: control + Math.ceil(state.chunksSent / window),
+        retries: state.retries, finalChunkSize: state.chunk, seconds: (performance.now() - t0) / 1000,
+      };
+    } catch (e) {
+      // MODEL_END before every byte arrived (the device lost track, e.g. it rebooted): begin again and resume.
+      if (e instanceof DeviceError && (e.code === ErrorCode.BAD_OFFSET || e.code === ErrorCode.NO_SESSION) && pass < 3) {
+        ack = await begin();
+        state.acked = ack.status === BeginStatus.COMPLETE ? size : ack.resumeOffset;
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+interface SendOptions {
+  window: number;
+  maxChunk: number;
+  timeoutMs: number;
+  maxStalls: number;
+  signal?: AbortSignal;
+  onProgress?: (p: FlashProgress) => void;
+}
+
+/** Sends [state.acked, size) until the device holds all of it. */
+async function sendChunks(client: DeviceClient, bytes: Uint8Array, state: { acked: number; chunksSent: number; retries: number; chunk: number }, o: SendOptions): Promise<void> {
+  const size = bytes.length;
+  let next = state.acked;       // next byte to send in this epoch
+  let epoch = 0;                // bumped at each go-back; answers of older epochs only move `acked`
+  let inFlight = 0;             // chunks of the current epoch without an answer
+  let clean = 0;                // clean acks in a row
+  let stalls = 0;               // losses since the last progress
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => { const w = wake; wake = undefined; w?.(); };
+  const onAbort = () => notify();
+  o.signal?.addEventListener('abort', onAbort);
+  const progress = () => o.onProgress?.({ acked: state.acked, size, chunkSize: state.chunk, retries: state.retries });
+
+  const goBack = () => {
+    epoch++;
+    inFlight = 0;
+    clean = 0;
+    stalls++;
+    state.chunk = Math.max(Math.min(MIN_CHUNK, o.maxChunk), state.chunk >> 1);
+    if (next > state.acked) state.retries++;
+    next = state.acked;
+  };
+
+  const onAck = (sentEpoch: number, offset: number, length: number, a: ModelChunkAck) => {
+    if (a.nextOffset > state.acked) {
+      state.acked = Math.min(a.nextOffset, size);
+      stalls = 0;
+      progress();
+    }
+    if (sentEpoch !== epoch) return;
+    inFlight--;
+    if (a.disposition === ChunkDisposition.OUT_OF_ORDER || (a.disposition !== ChunkDisposition.BUFFERED && a.nextOffset < offset + length)) {
+      goBack();
+      return;
+    }
+    if (next < state.acked) next = state.acked; // a cumulative ack overtook what we were about to send
+    if (++clean >= GROW_AFTER && state.chunk < o.maxChunk) {
+      state.chunk = Math.min(o.maxChunk, state.chunk * 2);
+      clean = 0;
+    }
+  };
+
+  try {
+    while (state.acked < size) {
+      if (o.signal?.aborted) return;
+      if (failure) throw failure;
+      if (stalls > o.maxStalls) throw new Error(`the upload made no progress after ${stalls} retransmissions at offset ${state.acked} of ${size}; check the cable or lower the speed`);
+      while (inFlight < o.window && next < size) {
+        const offset = next;
+        const length = Math.min(state.chunk, size - offset);
+        next += length;
+        inFlight++;
+        state.chunksSent++;
+        const sentEpoch = epoch;
+        client.modelChunk(offset, bytes.subarray(offset, offset + length), { retries: 0, timeoutMs: o.timeoutMs })
+          .then((a) => onAck(sentEpoch, offset, length, a), (e: Error) => {
+            if (e instanceof DeviceError) failure ??= e;
+            else if (e.name === 'DeviceTimeoutError') {
+              if (sentEpoch === epoch && state.acked < offset + length) goBack();
+              else if (sentEpoch === epoch) inFlight--;
+            } else failure ??= e;
+          })
+          .finally(notify);
+      }
+      if (inFlight === 0 && next >= size && state.acked < size) { goBack(); continue; } // every answer in, a gap left
+      await new Promise<void>((resolve) => { wake = resolve; });
+    }
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
