@@ -6,6 +6,7 @@
 import { loadModel } from '../firmware/core/model';
 import { loadCsv } from '../host/data/csv';
 import { Dataset, subset } from '../host/data/dataset';
+import { Random } from '../host/data/random';
 import { stratifiedSplit } from '../host/data/split';
 import { importTfjs } from '../host/import/tfjs';
 import { buildPackage } from '../host/package/build';
@@ -14,7 +15,6 @@ import { ReferenceCnnName, referenceCnn } from '../host/package/reference-cnns';
 import { exportGraph } from '../host/train/cnn/export';
 import { trainModel } from '../host/train/train';
 import { TreeEngine } from '../firmware/core/trees/engine';
-import { Prng } from '../test/support/prng';
 
 export interface ReferenceModel {
   name: string;
@@ -87,9 +87,9 @@ async function digitsCnn(train: Dataset, test: Dataset): Promise<ReferenceModel>
 
 function randomCnn(name: ReferenceCnnName, seed: number): ReferenceModel {
   const cnn = referenceCnn(name, seed);
-  const rng = new Prng(seed);
+  const rng = new Random(seed);
   const size = cnn.inputShape.reduce((a, b) => a * b, 1);
-  const inputs = Array.from({ length: 4 }, () => Array.from({ length: size }, () => rng.int(-128, 127)));
+  const inputs = Array.from({ length: 4 }, () => Array.from({ length: size }, () => rng.below(256) - 128));
   const def = graphPackageDef(cnn.def, { name: `cnn-${name}`, createdAt: CREATED_AT, labels: Array.from({ length: cnn.classes }, (_, i) => `class ${i}`) });
   return {
     name: `cnn-${name}`,
