@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval';
 import { registerImport } from './commands/import';
 import { registerInspect } from './commands/inspect';
+import { registerSim } from './commands/sim';
 import { registerKeygen } from './commands/keygen';
 import { registerTrain } from './commands/train';
 import { EXIT, describeFailure } from './errors';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerEval(program);
   registerImport(program);
+  registerSim(program);
   registerTrain(program);
   return program;
 }

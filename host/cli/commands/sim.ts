@@ -1,0 +1,56 @@
+// edgeml sim: simulated devices running the real firmware in the XS engine, each with its own
+// flash files and a pseudo-terminal that edgeml, screen or picocom open like a USB board.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { SCENARIOS, Scenario } from '../../signals/synthetic';
+import { rawPublicKey } from '../../package/signing';
+import { SimulatedDevice } from '../../../sim/device/simulated-device';
+import { socatAvailable } from '../../../sim/device/pty';
+import { CliError, EXIT } from '../errors';
+
+interface SimOptions { devices: number; dir: string; trust?: string; scenario: string; json?: boolean }
+
+export function registerSim(program: Command): void {
+  program
+    .command('sim')
+    .description('run simulated devices (the real firmware in the XS engine) with virtual sensors, flash and serial ports')
+    .option('--devices <n>', 'how many devices', (v) => Number.parseInt(v, 10), 1)
+    .option('--dir <dir>', 'where each device keeps its flash and configuration', '.edgeml-sim')
+    .option('--trust <public.pub>', 'the public key the devices trust for model signatures (edgeml keygen)')
+    .option('--scenario <name>', `what the virtual accelerometer plays: ${SCENARIOS.join(', ')}`, 'normal')
+    .option('--json', 'print one JSON line per device instead of text')
+    .addHelpText('after', '\nExample:\n  edgeml sim --devices 2 --trust keys/fleet.pub   # prints each device\'s port; Ctrl-C stops them')
+    .action(async (opts: SimOptions) => {
+      if (!Number.isInteger(opts.devices) || opts.devices < 1 || opts.devices > 64) throw new CliError('--devices takes 1 to 64', EXIT.usage);
+      if (!SCENARIOS.includes(opts.scenario as Scenario)) throw new CliError(`unknown scenario "${opts.scenario}": use ${SCENARIOS.join(', ')}`, EXIT.usage);
+      if (!socatAvailable()) throw new CliError('the simulated serial ports need socat (apt-get install socat)', EXIT.failure);
+      const trustedKey = opts.trust ? rawPublicKey(readFileSync(opts.trust, 'utf8')) : undefined;
+      const devices: SimulatedDevice[] = [];
+      const stop = async () => {
+        for (const d of devices) await d.close();
+      };
+      try {
+        for (let i = 0; i < opts.devices; i++) {
+          const id = `sim-${String(i + 1).padStart(3, '0')}`;
+          const dir = join(opts.dir, id);
+          mkdirSync(dir, { recursive: true });
+          const device = await SimulatedDevice.start({ id, dir, trustedKey, sensor: { seed: i + 1, scenario: opts.scenario as Scenario } });
+          devices.push(device);
+          const pty = await device.openPty();
+          device.startRealTime();
+          if (opts.json) console.log(JSON.stringify({ id, port: pty.path, dir }));
+          else console.log(`${id}  port ${pty.path}  flash ${dir}`);
+        }
+      } catch (e) {
+        await stop();
+        throw e;
+      }
+      if (!opts.json) console.log(`${devices.length} device${devices.length > 1 ? 's' : ''} running; Ctrl-C stops them`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await stop();
+    });
+}
