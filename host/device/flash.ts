@@ -35,7 +35,7 @@ export interface FlashOptions {
   window?: number;
   /** Largest chunk to start with (default: the device's chunk size). */
   chunkSize?: number;
-  /** Per-chunk timeout, ms (default 500). */
+  /** Longest per-chunk timeout, ms (default 1000). The timeout in use adapts to the measured round trip (as TCP's RTO: smoothed RTT + 4 × its deviation, at least 20 ms), starting here. */
   chunkTimeoutMs?: number;
   /** Give up after this many consecutive losses with no progress (default 50). */
   maxStalls?: number;
@@ -118,9 +118,13 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
   const sha256 = new Uint8Array(createHash('sha256').update(bytes).digest());
   let control = 0;
 
+  let firstRttMs = 50;
   const begin = async () => {
     control++;
-    return client.modelBegin({ size, sha256, modelVersion: packageModelVersion(bytes), force: options.force === true, restart: options.restart === true }, { signal });
+    const t = performance.now();
+    const a = await client.modelBegin({ size, sha256, modelVersion: packageModelVersion(bytes), force: options.force === true, restart: options.restart === true }, { signal });
+    firstRttMs = Math.max(1, performance.now() - t);
+    return a;
   };
   let ack = await begin();
   const resumedFrom = ack.status === BeginStatus.NEW ? 0 : ack.status === BeginStatus.COMPLETE ? size : ack.resumeOffset;
@@ -129,11 +133,11 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
   const maxChunk = Math.max(1, Math.min(ack.chunkSize, options.chunkSize ?? ack.chunkSize));
   state.chunk = maxChunk;
   const window = Math.max(1, options.window ?? ack.window);
-  const timeoutMs = options.chunkTimeoutMs ?? 500;
+  const timeoutMs = options.chunkTimeoutMs ?? 1000;
   const maxStalls = options.maxStalls ?? 50;
 
   for (let pass = 0; ; pass++) {
-    if (state.acked < size) await sendChunks(client, bytes, state, { window, maxChunk, timeoutMs, maxStalls, signal, onProgress: options.onProgress });
+    if (state.acked < size) await sendChunks(client, bytes, state, { window, maxChunk, timeoutMs, maxStalls, firstRttMs, signal, onProgress: options.onProgress });
     aborted();
     control++;
     try {
@@ -175,6 +179,8 @@ interface SendOptions {
   maxChunk: number;
   timeoutMs: number;
   maxStalls: number;
+  /** Round trip of MODEL_BEGIN, ms: the first estimate. */
+  firstRttMs: number;
   signal?: AbortSignal;
   onProgress?: (p: FlashProgress) => void;
 }
@@ -192,6 +198,19 @@ async function sendChunks(client: DeviceClient, bytes: Uint8Array, state: { acke
   const notify = () => { const w = wake; wake = undefined; w?.(); };
   const onAbort = () => notify();
   o.signal?.addEventListener('abort', onAbort);
+  // Retransmission timeout from measured round trips (RFC 6298), kept per wire byte (chunk + 64)
+  // because a serial line's round trip grows with the chunk: a 4 KB chunk takes 0.36 s at 115200 baud.
+  let srtt = o.firstRttMs / (64 + 64);
+  let rttvar = srtt / 2;
+  let rto = Math.max(srtt + 4 * rttvar, 0);
+  const MIN_RTO = 20;
+  const timeoutFor = (length: number) => Math.ceil(Math.min(o.timeoutMs, Math.max(MIN_RTO, rto * (length + 64))));
+  const sample = (ms: number, length: number) => {
+    const x = ms / (length + 64);
+    rttvar = 0.75 * rttvar + 0.25 * Math.abs(srtt - x);
+    srtt = 0.875 * srtt + 0.125 * x;
+    rto = srtt + 4 * rttvar;
+  };
   const progress = () => o.onProgress?.({ acked: state.acked, size, chunkSize: state.chunk, retries: state.retries });
 
   const goBack = () => {
@@ -204,7 +223,8 @@ async function sendChunks(client: DeviceClient, bytes: Uint8Array, state: { acke
     next = state.acked;
   };
 
-  const onAck = (sentEpoch: number, offset: number, length: number, a: ModelChunkAck) => {
+  const onAck = (sentEpoch: number, offset: number, length: number, a: ModelChunkAck, rtt: number) => {
+    sample(rtt, length);
     if (a.nextOffset > state.acked) {
       state.acked = Math.min(a.nextOffset, size);
       stalls = 0;
@@ -235,11 +255,15 @@ async function sendChunks(client: DeviceClient, bytes: Uint8Array, state: { acke
         inFlight++;
         state.chunksSent++;
         const sentEpoch = epoch;
-        client.modelChunk(offset, bytes.subarray(offset, offset + length), { retries: 0, timeoutMs: o.timeoutMs })
-          .then((a) => onAck(sentEpoch, offset, length, a), (e: Error) => {
+        const sentAt = performance.now();
+        client.modelChunk(offset, bytes.subarray(offset, offset + length), { retries: 0, timeoutMs: timeoutFor(length) })
+          .then((a) => onAck(sentEpoch, offset, length, a, performance.now() - sentAt), (e: Error) => {
             if (e instanceof DeviceError) failure ??= e;
             else if (e.name === 'DeviceTimeoutError') {
-              if (sentEpoch === epoch && state.acked < offset + length) goBack();
+              if (sentEpoch === epoch && state.acked < offset + length) {
+                rto *= 1.5; // back off, as TCP does (gentler: losses here are noise, not congestion)
+                goBack();
+              }
               else if (sentEpoch === epoch) inFlight--;
             } else failure ??= e;
           })
