@@ -8,6 +8,8 @@ export const EXIT = {
   failure: 1,      // the operation ran and failed (model refused, accuracy below a bar, ...)
   usage: 2,        // bad arguments or options
   badInput: 3,     // an input file is missing, unreadable or malformed
+  device: 4,       // the device cannot be reached: no such port, busy, permission, no answer, protocol mismatch
+  interrupted: 130, // stopped by Ctrl-C (SIGINT) before the end; the device was left consistent
 } as const;
 
 export class CliError extends Error {

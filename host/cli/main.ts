@@ -1,6 +1,9 @@
 // The `edgeml` command line: each command parses its arguments and calls a library function.
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval';
+import { registerFlash } from './commands/flash';
+import { registerInfo } from './commands/info';
+import { registerPorts } from './commands/ports';
 import { registerImport } from './commands/import';
 import { registerInspect } from './commands/inspect';
 import { registerSim } from './commands/sim';
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
   registerImport(program);
   registerSim(program);
   registerTrain(program);
+  registerPorts(program);
+  registerInfo(program);
+  registerFlash(program);
   return program;
 }
 

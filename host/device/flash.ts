@@ -82,9 +82,11 @@ export class FlashRefusedError extends Error {
   readonly code: number;
   readonly codeName: string;
   readonly checks: CheckReport[];
-  constructor(code: number, checks: CheckReport[]) {
+  constructor(code: number, checks: CheckReport[], detail?: string) {
     const failed = checks.find((c) => c.status === 'FAIL');
-    super(`the device refused the package: ${errorCodeName(code)}${failed ? ` at check ${failed.check}${failed.message ? ` (${failed.message})` : ''}` : ''}; it keeps running its previous model`);
+    const why = failed ? ` at check ${failed.check}${failed.message ? ` (${failed.message})` : ''}` : detail ? ` (${detail})` : '';
+    const hint = code === ErrorCode.OLDER_VERSION ? ' (pass --force for a deliberate downgrade)' : '';
+    super(`the device refused the package: ${errorCodeName(code)}${why}; it keeps running its previous model${hint}`);
     this.name = 'FlashRefusedError';
     this.code = code;
     this.codeName = errorCodeName(code);
@@ -126,7 +128,13 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
     firstRttMs = Math.max(1, performance.now() - t);
     return a;
   };
-  let ack = await begin();
+  let ack = await begin().catch((e: unknown) => {
+    // early refusals (OLDER_VERSION, MODEL_TOO_LARGE) read as the package's refusal
+    if (e instanceof DeviceError && (e.code === ErrorCode.OLDER_VERSION || e.code === ErrorCode.MODEL_TOO_LARGE)) {
+      throw new FlashRefusedError(e.code, [], e.deviceMessage.replace(/^[A-Z_]+: /, ''));
+    }
+    throw e;
+  });
   const resumedFrom = ack.status === BeginStatus.NEW ? 0 : ack.status === BeginStatus.COMPLETE ? size : ack.resumeOffset;
   const beginStatus = (['NEW', 'RESUMED', 'COMPLETE'] as const)[ack.status] ?? 'NEW';
   const state = { acked: resumedFrom, chunksSent: 0, retries: 0, chunk: 0 };
