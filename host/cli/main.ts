@@ -1,11 +1,14 @@
 // The `edgeml` command line: each command parses its arguments and calls a library function.
 import { Command, CommanderError } from 'commander';
+import { registerDeviceAdmin } from './commands/device-admin';
 import { registerEval } from './commands/eval';
 import { registerFlash } from './commands/flash';
 import { registerInfo } from './commands/info';
 import { registerPorts } from './commands/ports';
 import { registerImport } from './commands/import';
 import { registerInspect } from './commands/inspect';
+import { registerMonitor } from './commands/monitor';
+import { registerPredict } from './commands/predict';
 import { registerSim } from './commands/sim';
 import { registerKeygen } from './commands/keygen';
 import { registerTrain } from './commands/train';
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerEval(program);
   registerImport(program);
   registerSim(program);
+  registerDeviceAdmin(program);
+  registerMonitor(program);
+  registerPredict(program);
   registerTrain(program);
   registerPorts(program);
   registerInfo(program);

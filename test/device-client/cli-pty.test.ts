@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socatAvailable } from '../../sim/device/pty';
 import { SimulatedDevice } from '../../sim/device/simulated-device';
 import { Keys, featurePackage, makeKeys, sha256 } from '../device/packages';
+import { loadModel } from '../../firmware/core/model';
+import { alignedCopy } from '../../host/package/read';
 
 const BIN = fileURLToPath(new URL('../../bin/edgeml.js', import.meta.url));
 
@@ -31,7 +33,7 @@ describe.skipIf(!socatAvailable())('edgeml over a pseudo-terminal', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'edgeml-pty-'));
   beforeAll(async () => {
     keys = makeKeys();
-    device = await SimulatedDevice.start({ id: 'pty-1', dir: path.join(dir, 'dev'), trustedKey: keys.raw });
+    device = await SimulatedDevice.start({ id: 'pty-1', dir: path.join(dir, 'dev'), trustedKey: keys.raw, config: { name: 'bench-1' } });
     port = (await device.openPty()).path;
     device.startRealTime(5);
   });
@@ -61,5 +63,45 @@ describe.skipIf(!socatAvailable())('edgeml over a pseudo-terminal', () => {
     const missing = await edgemlAsync(['info', '--port', path.join(dir, 'no-such-tty')]);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toContain('no such port');
+  }, 120_000);
+
+  it('predict matches the host engine; monitor streams results; stats, config and rollback answer', async () => {
+    const pkg = featurePackage({ version: 2, signer: keys.signer });
+    const file = path.join(dir, 'model-v2.edgm');
+    writeFileSync(file, pkg);
+    expect((await edgemlAsync(['flash', file, '--port', port])).code).toBe(0);
+
+    const inputs = loadModel(alignedCopy(pkg)).inputSpec.elementCount;
+    const rows = Array.from({ length: 5 }, (_, r) => Array.from({ length: inputs }, (_, i) => ((r * 37 + i * 11) % 200) - 100));
+    const csv = path.join(dir, 'rows.csv');
+    writeFileSync(csv, [Array.from({ length: inputs }, (_, i) => `f${i}`).join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n');
+    const predicted = await edgemlAsync(['predict', '--port', port, '--input', csv, '--model', file, '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const lines = predicted.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(5);
+    expect(lines.every((l) => l.sameAsHost === true)).toBe(true);
+
+    const monitored = await edgemlAsync(['monitor', '--port', port, '--count', '2', '--json', '--model', file]);
+    expect(monitored.code, monitored.stderr).toBe(0);
+    const results = monitored.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(results).toHaveLength(2);
+    expect(results[1].window).toBeGreaterThan(results[0].window);
+
+    const stats = JSON.parse((await edgemlAsync(['stats', '--port', port, '--json'])).stdout);
+    expect(stats.inferences).toBeGreaterThanOrEqual(2);
+
+    const config = await edgemlAsync(['config', 'get', '--port', port, '--json']);
+    expect(config.code, config.stderr).toBe(0);
+    expect(JSON.parse(config.stdout)).toMatchObject({ name: 'bench-1' });
+    const set = await edgemlAsync(['config', 'set', '--port', port, 'name', 'bench-2', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ name: 'bench-2' });
+    const unknown = await edgemlAsync(['config', 'set', '--port', port, 'no.such.key', '1']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^edgeml: /);
+
+    const back = await edgemlAsync(['rollback', '--port', port, '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).modelVersion).toBe(1);
   }, 120_000);
 });

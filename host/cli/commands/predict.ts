@@ -1,0 +1,40 @@
+// edgeml predict: run the device's model on CSV rows, optionally compared with the host engine.
+import { Command } from 'commander';
+import { loadModel } from '../../../firmware/core/model';
+import { PORT_HELP, withDevice } from '../../device/connect';
+import { readEvalRows } from '../../eval/table';
+import { readPackageFile } from '../../package/read';
+import { CliError, EXIT } from '../errors';
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description("run the device's model on input rows (real values; the device quantizes them)")
+    .requiredOption('-p, --port <path>', PORT_HELP)
+    .requiredOption('--input <rows.csv>', 'CSV of input rows (a label column, if any, is ignored)')
+    .option('--model <model.edgm>', "compare with the host engine's answer for the same package")
+    .option('--baud <rate>', 'baud rate', '115200')
+    .option('--json', 'one JSON line per row')
+    .addHelpText('after', '\nExample:\n  edgeml predict --port /dev/ttyUSB0 --input windows.csv --model model.edgm')
+    .action(async (opts: { port: string; baud: string; input: string; model?: string; json?: boolean }) => {
+      const rows = readEvalRows(opts.input);
+      const host = opts.model ? loadModel(readPackageFile(opts.model)) : undefined;
+      let differing = 0;
+      await withDevice(opts, async (client) => {
+        for (let i = 0; i < rows.X.length; i++) {
+          const r = await client.predict(Float32Array.from(rows.X[i]));
+          let same: boolean | undefined;
+          if (host) {
+            host.setInput(Float32Array.from(rows.X[i]));
+            const cls = host.predict();
+            same = cls === r.classIndex && host.scores.length === r.scores.length && host.scores.every((s, k) => s === r.scores[k]);
+            if (!same) differing++;
+          }
+          const label = host?.outputSpec.labels[r.classIndex] ?? String(r.classIndex);
+          if (opts.json) console.log(JSON.stringify({ row: i + 1, class: r.classIndex, label, scores: Array.from(r.scores), latencyUs: r.latencyUs, sameAsHost: same }));
+          else console.log(`row ${i + 1}: ${label}  (${r.latencyUs} µs)${same === undefined ? '' : same ? '  same as the host engine' : '  DIFFERS from the host engine'}`);
+        }
+      });
+      if (differing > 0) throw new CliError(`${differing} of ${rows.X.length} rows differ from the host engine`, EXIT.failure);
+    });
+}
