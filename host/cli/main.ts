@@ -1,5 +1,6 @@
 // The `edgeml` command line: each command parses its arguments and calls a library function.
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo';
 import { registerDeviceAdmin } from './commands/device-admin';
 import { registerEval } from './commands/eval';
 import { registerFlash } from './commands/flash';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerDemo(program);
   registerKeygen(program);
   registerInspect(program);
   registerEval(program);
