@@ -1,6 +1,7 @@
 // How the CLI fails: a sentence and an exit code, never a stack trace for a user mistake.
 import { ModelError } from '../../firmware/core/errors';
 import { DatasetError } from '../data/dataset';
+import { StoreError } from '../data/store';
 
 /** Exit codes, documented in README.md. */
 export const EXIT = {
@@ -24,6 +25,7 @@ export class CliError extends Error {
 /** Turns any error into what the user sees and the exit code. */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof StoreError) return { message: `dataset store: ${error.message}`, exitCode: EXIT.badInput };
   if (error instanceof DatasetError) return { message: `bad data (${error.code}): ${error.message}`, exitCode: EXIT.badInput };
   if (error instanceof ModelError) return { message: `not a valid model package (${error.message})`, exitCode: EXIT.badInput };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -1,5 +1,6 @@
 // The `edgeml` command line: each command parses its arguments and calls a library function.
 import { Command, CommanderError } from 'commander';
+import { registerCollect } from './commands/collect';
 import { registerDemo } from './commands/demo';
 import { registerDeviceAdmin } from './commands/device-admin';
 import { registerEval } from './commands/eval';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerDeviceAdmin(program);
   registerMonitor(program);
+  registerCollect(program);
   registerPredict(program);
   registerTrain(program);
   registerPorts(program);

@@ -1,6 +1,6 @@
 // End to end: the real `edgeml` binary talks to a simulated device through a pseudo-terminal.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,5 +103,24 @@ describe.skipIf(!socatAvailable())('edgeml over a pseudo-terminal', () => {
     const back = await edgemlAsync(['rollback', '--port', port, '--json']);
     expect(back.code, back.stderr).toBe(0);
     expect(JSON.parse(back.stdout).modelVersion).toBe(1);
+  }, 120_000);
+
+  it('collect records labelled windows with their features; dataset ls and export show them', async () => {
+    const model = path.join(dir, 'model.edgm'); // written by the first test
+    const db = path.join(dir, 'collected.db');
+    for (const label of ['normal', 'bearing']) {
+      const r = await edgemlAsync(['collect', '--port', port, '--label', label, '--windows', '3', '--into', db, '--model', model, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ added: 3, label });
+    }
+    const ls = JSON.parse((await edgemlAsync(['dataset', 'ls', db, '--json'])).stdout);
+    expect(ls).toMatchObject({ samples: 6, labels: { normal: 3, bearing: 3 }, devices: { 'pty-1': 6 } });
+    expect(ls.features).toBeGreaterThan(0);
+    const csv = path.join(dir, 'collected.csv');
+    const exported = await edgemlAsync(['dataset', 'export', db, '--out', csv]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[0].split(',').at(-1)).toBe('label');
   }, 120_000);
 });
