@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { loadModel } from '../firmware/core/model';
 import { XsEngine } from '../sim/xs/engine-service';
+import { FlashRow, runFlashBench } from './bench-flash';
 import { ReferenceModel, referenceModels } from './reference-models';
 
 export interface BenchRow {
@@ -97,11 +98,16 @@ async function main(): Promise<void> {
     console.log(['model'.padEnd(14), 'package B'.padStart(9), 'arena B'.padStart(8), 'Node µs'.padStart(9), 'XS computrons'.padStart(12), 'XS alloc'.padStart(7), 'work'.padStart(13), 'per work'.padStart(8)].join('  '));
   }
   const rows = await runBench(await referenceModels(), json ? undefined : (row) => console.log(formatRow(row)));
-  if (json) console.log(JSON.stringify(rows, null, 2));
-  else {
+  if (!json) {
     console.log('\nper work: XS computrons per tree node visited (trees) or per multiply-accumulate (CNNs)');
     console.log('targets: at most 25 per node, at most 18 per MAC; XS alloc must be 0 bytes');
+    console.log('\nflash over the serial protocol to a simulated device (real firmware in XS), signed package:');
   }
+  const flash = await runFlashBench(json ? undefined : (r: FlashRow) => {
+    console.log(`  ${r.link.padEnd(14)} ${r.packageBytes.toLocaleString('en-US')} B: ${r.wireBytesPerPayloadByte.toFixed(3)} wire bytes per payload byte (target 1.05), ` +
+      `${r.roundTrips} round trips, ${r.requests} requests, ${r.retries} retries, ${r.seconds.toFixed(2)} s`);
+  });
+  if (json) console.log(JSON.stringify({ engine: rows, flash }, null, 2));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
