@@ -1,6 +1,8 @@
 // Serializer for the int8 graph body (model kind 2), see docs/graph-body.md, and a small
 // builder for tests and exporters: layers from int8 weights, per-channel scales, int32 biases.
 
+import { align4 } from '../../firmware/core/package/layout';
+import { roundHalfAway } from '../../firmware/core/quantize';
 import {
   ACT_NONE, ACT_RELU, ACT_RELU6, GRAPH_BODY_VERSION, HEADER_SIZE, NO_TENSOR, OP_ADD,
   OP_AVERAGE_POOL_2D, OP_CONV_2D, OP_DEPTHWISE_CONV_2D, OP_FULLY_CONNECTED, OP_MAX_POOL_2D,
@@ -62,7 +64,6 @@ export interface GraphDef {
   output: number;
 }
 
-const align4 = (n: number): number => (n + 3) & ~3;
 
 function isSpatial(opcode: number): boolean {
   return opcode === OP_CONV_2D || opcode === OP_DEPTHWISE_CONV_2D ||
@@ -315,10 +316,6 @@ export class GraphBuilder {
     if (this.inputIndex < 0) throw new RangeError('graph has no input');
     return { tensors: this.tensors, ops: this.ops, input: this.inputIndex, output };
   }
-}
-
-function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
 }
 
 function strides(s: number | readonly [number, number] | undefined): [number, number] {

@@ -1,6 +1,7 @@
 // Shared prepare-time helpers: tensor checks, TFLite padding and output sizes, activation
 // ranges, per-channel requantization parameters.
 
+import { roundHalfAway } from '../../quantize';
 import { fail } from '../../errors';
 import {
   ACT_NONE, ACT_RELU, ACT_RELU6, PADDING_NONE, PADDING_SAME, PADDING_VALID,
@@ -121,10 +122,6 @@ export function activationRange(act: number, scale: number, zeroPoint: number, w
     if (q < max) max = q;
   }
   return { min, max };
-}
-
-export function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
 }
 
 /**
