@@ -1,7 +1,7 @@
 // Opening a device for the CLI: the serial port, a client, HELLO; and errors as sentences.
 import { CliError, EXIT } from '../cli/errors';
 import { DeviceClient, DeviceError, DeviceTimeoutError, ProtocolMismatchError } from './client';
-import { FlashRefusedError } from './flash';
+import { FlashRefusedError, FlashStalledError } from './flash';
 import { SerialPortTransport, TransportError } from './transport';
 
 export interface ConnectOptions { port: string; baud?: string; timeout?: string }
@@ -39,7 +39,7 @@ export async function withDevice<T>(o: ConnectOptions, fn: (client: DeviceClient
 export function deviceFailure(e: unknown): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof TransportError) return new CliError(e.message, EXIT.device);
-  if (e instanceof DeviceTimeoutError || e instanceof ProtocolMismatchError) return new CliError(e.message, EXIT.device);
+  if (e instanceof DeviceTimeoutError || e instanceof ProtocolMismatchError || e instanceof FlashStalledError) return new CliError(e.message, EXIT.device);
   if (e instanceof FlashRefusedError || e instanceof DeviceError) return new CliError(e.message, EXIT.failure);
   if (e instanceof Error && e.name === 'AbortError') return new CliError(e.message, EXIT.interrupted);
   return e;

@@ -78,6 +78,11 @@ export interface FlashResult {
 }
 
 /** MODEL_END refused the package: `checks` say which check failed and why. */
+/** The link stopped carrying the upload (cable pulled, device gone); re-running resumes. */
+export class FlashStalledError extends Error {
+  override name = 'FlashStalledError';
+}
+
 export class FlashRefusedError extends Error {
   readonly code: number;
   readonly codeName: string;
@@ -255,7 +260,7 @@ async function sendChunks(client: DeviceClient, bytes: Uint8Array, state: { acke
     while (state.acked < size) {
       if (o.signal?.aborted) return;
       if (failure) throw failure;
-      if (stalls > o.maxStalls) throw new Error(`the upload made no progress after ${stalls} retransmissions at offset ${state.acked} of ${size}; check the cable or lower the speed`);
+      if (stalls > o.maxStalls) throw new FlashStalledError(`the upload made no progress after ${stalls} retransmissions at offset ${state.acked} of ${size} (the device keeps what it has: run the same command again to resume); check the cable or lower the speed`);
       while (inFlight < o.window && next < size) {
         const offset = next;
         const length = Math.min(state.chunk, size - offset);
