@@ -1,31 +1,15 @@
 // End to end: the real `edgeml` binary talks to a simulated device through a pseudo-terminal.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadCsv } from '../../host/data/csv';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socatAvailable } from '../../sim/device/pty';
 import { SimulatedDevice } from '../../sim/device/simulated-device';
 import { Keys, featurePackage, makeKeys, sha256 } from '../device/packages';
+import { edgemlAsync } from '../support/cli';
 import { loadModel } from '../../firmware/core/model';
 import { alignedCopy } from '../../host/package/read';
-
-const BIN = fileURLToPath(new URL('../../bin/edgeml.js', import.meta.url));
-
-/** Runs edgeml without blocking the event loop (the simulated device must keep serving the pty). */
-function edgemlAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-  });
-}
 
 describe.skipIf(!socatAvailable())('edgeml over a pseudo-terminal', () => {
   let keys: Keys;
