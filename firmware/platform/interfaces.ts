@@ -2,6 +2,7 @@
 // (firmware/platform/moddable/) run on the board; the simulator's (sim/platform/) run the same
 // application inside XS on a desktop. Everything here is synchronous or callback-based, as
 // Moddable's runtime is: no promises are needed on the device.
+import type { Network } from './network';
 
 /** Milliseconds and timers. */
 export interface Clock {
@@ -91,4 +92,6 @@ export interface Platform {
   readonly config: Config;
   readonly device: DeviceInfo;
   readonly system: System;
+  /** The MQTT link (firmware/platform/network.ts), when the device has a network. */
+  readonly network?: Network;
 }

@@ -75,7 +75,7 @@ describe('Moddable platform: types', () => {
     }
     expect(missing).toEqual([]);
     expect(checker.getPropertiesOfType(platformType).map((p) => p.name).sort()).toEqual(
-      ['clock', 'config', 'crypto', 'device', 'sensor', 'serial', 'storage', 'system'],
+      ['clock', 'config', 'crypto', 'device', 'network', 'sensor', 'serial', 'storage', 'system'],
     );
   });
 
