@@ -1,0 +1,63 @@
+// The C tree walk (firmware/native/trees), compiled warning-free with -std=c99 -Wall -Wextra
+// -Werror -pedantic and called directly on the host: the same int32 scores as the TypeScript
+// engine on the whole tree corpus and the reference models; under ASan/UBSan in the full run.
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../firmware/core/model';
+import { TreeEngine } from '../../firmware/core/trees/engine';
+import { TREE_DESCRIPTOR_LENGTH, treeDescriptor } from '../../firmware/platform/moddable/native-trees-descriptor';
+import { referenceModels } from '../../tools/reference-models';
+import { TreeCase, referenceScores, treeCases } from './support/tree-cases';
+import { driverInput, runDriver, treeDriver } from './support/trees';
+
+const FULL = !!process.env.EDGEML_FULL;
+
+function expectSameScores(exe: string, c: TreeCase): void {
+  const engine = loadModel(c.bytes).engine as TreeEngine;
+  const run = runDriver(exe, driverInput(engine.body, c.inputs), engine.scores.length);
+  expect(run.stderr, c.name).toBe('');
+  expect(run.status, c.name).toBe(0);
+  expect(run.scores.map((s) => Array.from(s)), c.name).toEqual(referenceScores(c).map((s) => Array.from(s)));
+}
+
+describe('C tree walk, called directly', () => {
+  const cases = treeCases(FULL ? 200 : 40);
+
+  it('gives the TypeScript engine\'s scores for every kind, split, leaf encoding and layout', () => {
+    const exe = treeDriver();
+    for (const c of cases) expectSameScores(exe, c);
+  });
+
+  it('gives the TypeScript engine\'s scores for the reference forests on their test inputs', async () => {
+    const exe = treeDriver();
+    const trees = (await referenceModels()).filter((m) => !m.name.startsWith('cnn'));
+    expect(trees.map((m) => m.name)).toEqual(['rf-10x8', 'gbdt-100x10']);
+    for (const m of trees) expectSameScores(exe, { name: m.name, bytes: m.bytes, inputs: m.inputs });
+  });
+
+  it('refuses descriptors whose arrays leave the buffer or are misaligned', () => {
+    const exe = treeDriver();
+    const engine = loadModel(cases[2].bytes).engine as TreeEngine;
+    const { descriptor } = treeDescriptor(engine.body);
+    expect(descriptor.length).toBe(TREE_DESCRIPTOR_LENGTH);
+    const length = engine.body.features.buffer.byteLength;
+    const edits: [string, number, number][] = [
+      ['thresholds past the end', 14, length - 2],
+      ['misaligned base', 20, descriptor[20] + 1],
+      ['negative offset', 13, -4],
+      ['entry count past the buffer', 3, 0x7fffffff],
+      ['unknown kind', 0, 4],
+      ['feature width 4', 9, 4],
+    ];
+    for (const [what, field, value] of edits) {
+      const bad = descriptor.slice();
+      bad[field] = value;
+      const run = runDriver(exe, driverInput(engine.body, cases[2].inputs.slice(0, 1), bad), engine.scores.length);
+      expect(run.status, what).toBe(3);
+    }
+  });
+
+  it.runIf(FULL)('runs clean under AddressSanitizer and UBSan over the corpus', () => {
+    const exe = treeDriver(true);
+    for (const c of cases) expectSameScores(exe, c);
+  });
+});
