@@ -1,5 +1,6 @@
 // The `edgeml` command line: each command parses its arguments and calls a library function.
 import { Command, CommanderError } from 'commander';
+import { registerBroker } from './commands/broker';
 import { registerCollect } from './commands/collect';
 import { registerDemo } from './commands/demo';
 import { registerDeviceAdmin } from './commands/device-admin';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerPorts(program);
   registerInfo(program);
   registerFlash(program);
+  registerBroker(program);
   return program;
 }
 
