@@ -1,9 +1,11 @@
 // Golden-vector tests: single-op graphs with random shapes, strides, paddings, activations,
-// per-channel scales, zero points and inputs, engine versus the independent reference.
+// per-channel scales, zero points and inputs (cases.ts), engine versus the independent reference.
 
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, outSize } from '../../host/package/graph-body';
-import type { GraphDef, PaddingName } from '../../host/package/graph-body';
+import { GraphBuilder } from '../../host/package/graph-body';
+import type { GraphDef } from '../../host/package/graph-body';
+import { caseInputs, convCases, convSpecialCases, denseCases, depthwiseCases, poolCases, requantEdgeCases } from './cases';
+import type { GoldenCase } from './cases';
 import { Prng } from './prng';
 import { referenceOutput } from './reference';
 import { FULL, engineFor, firstDifference, randomLayer, randomQuant, runEngine } from './helpers';
@@ -12,11 +14,10 @@ const CASES = FULL ? 2000 : 150;
 
 function check(def: GraphDef, rng: Prng, inputs = 3, label = ''): void {
   const engine = engineFor(def);
-  const n = engine.input.length;
+  const xs = caseInputs(rng, engine.input.length, inputs);
   for (let k = 0; k < inputs; k++) {
-    const x = k === 0 ? rng.int8Array(n) : k === 1 ? rng.int8Array(n, -128, rng.pick([-128, -100, 127])) : rng.int8Array(n, rng.pick([-128, 0, 127]), 127);
-    const got = runEngine(engine, x);
-    const want = referenceOutput(def, x);
+    const got = runEngine(engine, xs[k]);
+    const want = referenceOutput(def, xs[k]);
     const diff = firstDifference(got, want);
     if (diff !== null) {
       throw new Error(`${label} input ${k}: ${diff}\n${JSON.stringify(summary(def))}`);
@@ -24,59 +25,23 @@ function check(def: GraphDef, rng: Prng, inputs = 3, label = ''): void {
   }
 }
 
+function checkAll(rng: Prng, cases: Iterable<GoldenCase>): void {
+  for (const c of cases) check(c.def, rng, c.inputs, c.label);
+}
+
 function summary(def: GraphDef): unknown {
   return def.ops.map((op) => ({ ...op, shapes: [...op.inputs.map((t) => def.tensors[t].shape), def.tensors[op.output].shape] }));
-}
-
-interface Geometry {
-  H: number; W: number; kH: number; kW: number; sh: number; sw: number; padding: PaddingName;
-}
-
-function randomGeometry(rng: Prng, maxSize: number, maxK: number): Geometry {
-  for (;;) {
-    const oneD = rng.bool(0.2);
-    const H = oneD ? 1 : rng.int(1, maxSize);
-    const W = rng.int(1, maxSize + (oneD ? 8 : 0));
-    const kH = oneD ? 1 : rng.int(1, maxK);
-    const kW = rng.int(1, maxK + (oneD ? 2 : 0));
-    const sh = rng.int(1, 3);
-    const sw = rng.int(1, 3);
-    const padding: PaddingName = rng.bool() ? 'SAME' : 'VALID';
-    if (outSize(padding, H, kH, sh) >= 1 && outSize(padding, W, kW, sw) >= 1) return { H, W, kH, kW, sh, sw, padding };
-  }
 }
 
 describe('CONV_2D', () => {
   it('matches the reference over random shapes, strides, paddings and quantization', () => {
     const rng = new Prng(1001);
-    for (let i = 0; i < CASES; i++) {
-      const g = randomGeometry(rng, FULL ? 12 : 8, 4);
-      const C = rng.int(1, FULL ? 9 : 5);
-      const outC = rng.int(1, FULL ? 9 : 5);
-      const b = new GraphBuilder();
-      const qIn = randomQuant(rng);
-      const x = b.input([1, g.H, g.W, C], qIn);
-      const layer = randomLayer(rng, [outC, g.kH, g.kW, C], outC, 0, qIn.scale, g.kH * g.kW * C);
-      const y = b.conv2d(x, layer, { stride: [g.sh, g.sw], padding: g.padding });
-      check(b.build(y), rng, 3, `conv case ${i}`);
-    }
+    checkAll(rng, convCases(rng, CASES, FULL));
   });
 
   it('handles 1x1 kernels, 1-D (height 1) convolutions and long reductions', () => {
     const rng = new Prng(1002);
-    for (let i = 0; i < 30; i++) {
-      const b = new GraphBuilder();
-      const qIn = randomQuant(rng);
-      const oneD = i % 2 === 0;
-      const [H, W, C] = oneD ? [1, rng.int(8, 40), rng.int(1, 4)] : [rng.int(1, 5), rng.int(1, 5), rng.int(8, 70)];
-      const [kH, kW] = oneD ? [1, rng.int(1, 9)] : [1, 1];
-      const outC = rng.int(1, 12);
-      const x = b.input([1, H, W, C], qIn);
-      const layer = randomLayer(rng, [outC, kH, kW, C], outC, 0, qIn.scale, kH * kW * C);
-      const padding: PaddingName = rng.bool() || kW > W ? 'SAME' : 'VALID';
-      const y = b.conv2d(x, layer, { stride: [1, rng.int(1, 2)], padding });
-      check(b.build(y), rng, 3, `conv special ${i}`);
-    }
+    checkAll(rng, convSpecialCases(rng));
   });
 });
 
@@ -111,78 +76,28 @@ describe('CONV_2D reduction lengths', () => {
 describe('DEPTHWISE_CONV_2D', () => {
   it('matches the reference, including depth multipliers > 1', () => {
     const rng = new Prng(2001);
-    for (let i = 0; i < CASES; i++) {
-      const g = randomGeometry(rng, FULL ? 12 : 8, 4);
-      const C = rng.int(1, FULL ? 8 : 5);
-      const mult = rng.pick([1, 1, 2, 3]);
-      const outC = C * mult;
-      const b = new GraphBuilder();
-      const qIn = randomQuant(rng);
-      const x = b.input([1, g.H, g.W, C], qIn);
-      const layer = randomLayer(rng, [1, g.kH, g.kW, outC], outC, 3, qIn.scale, g.kH * g.kW);
-      const y = b.depthwiseConv2d(x, layer, mult, { stride: [g.sh, g.sw], padding: g.padding });
-      check(b.build(y), rng, 3, `depthwise case ${i}`);
-    }
+    checkAll(rng, depthwiseCases(rng, CASES, FULL));
   });
 });
 
 describe('FULLY_CONNECTED', () => {
   it('matches the reference (per-channel and per-tensor weights)', () => {
     const rng = new Prng(3001);
-    for (let i = 0; i < CASES; i++) {
-      const n = rng.int(1, FULL ? 300 : 70);
-      const units = rng.int(1, 20);
-      const b = new GraphBuilder();
-      const qIn = randomQuant(rng);
-      const x = b.input(rng.bool() ? [1, n] : [n], qIn);
-      const layer = randomLayer(rng, [units, n], units, 0, qIn.scale, n);
-      const y = b.fullyConnected(x, layer);
-      check(b.build(y), rng, 3, `dense case ${i}`);
-    }
+    checkAll(rng, denseCases(rng, CASES, FULL));
   });
 });
 
 describe('requantization edge cases', () => {
   it('per-channel multipliers at the Q31 extremes, shifts -31..+30 and left-shift wrap-around', () => {
     const rng = new Prng(3002);
-    // effective scale = in * w / out = w with in = out = 1
-    const special = [
-      Math.fround(1 - 2 ** -24), 0.5, Math.fround(0.5 + 2 ** -25), 2 ** -31, Math.fround(0.75 * 2 ** -31),
-      2 ** -32, 2 ** -33, 1, 2, Math.fround(3 * 2 ** 20), 2 ** 29, Math.fround(1.9999999), 2 ** -20,
-    ];
-    const units = special.length;
-    for (let round = 0; round < 40; round++) {
-      const n = rng.int(1, 40);
-      const b = new GraphBuilder();
-      const x = b.input([1, n], { scale: 1, zeroPoint: rng.int(-128, 127) });
-      const biasRange = rng.pick([0, 1000, 2 ** 24, 2 ** 31 - 1]);
-      const y = b.fullyConnected(x, {
-        weights: rng.int8Array(units * n, -127, 127),
-        weightShape: [units, n],
-        weightScales: special,
-        bias: rng.int32Array(units, -biasRange, biasRange),
-        output: { scale: 1, zeroPoint: rng.int(-128, 127) },
-        activation: rng.pick(['NONE', 'RELU', 'RELU6'] as const),
-      });
-      check(b.build(y), rng, 4, `requant edge ${round}`);
-    }
+    checkAll(rng, requantEdgeCases(rng));
   });
 });
 
 describe('pooling', () => {
   it('MAX_POOL_2D and AVERAGE_POOL_2D match the reference', () => {
     const rng = new Prng(4001);
-    for (let i = 0; i < CASES; i++) {
-      const g = randomGeometry(rng, FULL ? 12 : 9, 4);
-      const C = rng.int(1, 6);
-      const b = new GraphBuilder();
-      const x = b.input([1, g.H, g.W, C], randomQuant(rng));
-      const kind = rng.bool() ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D';
-      const y = b.pool(kind, x, [g.kH, g.kW], {
-        stride: [g.sh, g.sw], padding: g.padding, activation: rng.pick(['NONE', 'RELU', 'RELU6'] as const),
-      });
-      check(b.build(y), rng, 3, `${kind} case ${i}`);
-    }
+    checkAll(rng, poolCases(rng, CASES, FULL));
   });
 });
 

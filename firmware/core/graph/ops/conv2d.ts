@@ -37,6 +37,8 @@ export interface ConvState {
   readonly padT: number; readonly padL: number;
   readonly inZp: number; readonly outZp: number;
   readonly actMin: number; readonly actMax: number;
+  /** The filter [outC, kH, kW, inC] (a view into the package). */
+  readonly filter: Int8Array;
   /** Per output channel: its kH*kW*inC weights (views into the package). */
   readonly rows: readonly Int8Array[];
   /** Per output channel: (bias - zpIn * sum of weights) mod 2^32. */
@@ -109,7 +111,7 @@ export const conv2d: OpKernel<ConvState> = {
     return {
       state: {
         ...geometry,
-        rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, small, pairs: EMPTY, colP: EMPTY8, colQ: EMPTY8,
+        filter: wd, rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, small, pairs: EMPTY, colP: EMPTY8, colQ: EMPTY8,
         sums: new Float64Array(small === null && K <= PACK_MAX_K ? outC : 0), wv, pv: [],
       },
       work: outH * outW * outC * K,

@@ -28,6 +28,7 @@ import { fail } from '../../errors';
 export interface FullyConnectedState {
   readonly units: number;
   readonly inUnits: number;
+  readonly inZp: number;
   readonly outZp: number;
   readonly actMin: number;
   readonly actMax: number;
@@ -85,7 +86,7 @@ export const fullyConnected: OpKernel<FullyConnectedState> = {
     }
     return {
       state: {
-        units, inUnits, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+        units, inUnits, inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
         rows, biasFolded, rq, fast: fastRequant(rq, accMin, accMax), w, wv, sums: new Float64Array(units), xv: [],
         packed: preparePackedDense(w, units, inUnits),
       },
