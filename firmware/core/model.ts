@@ -11,12 +11,15 @@ import { SignatureInfo, parseSignature } from './package/signature';
 import { classOf, parseInputSpec, parseOutputSpec } from './package/specs';
 import { quantizeInput } from './quantize';
 import { TreeEngine } from './trees/engine';
+import type { TreeKernel } from './trees/kernel';
 
 export interface LoadOptions {
   /** Skip the CRC check (the caller verified it already). */
   readonly skipCrc?: boolean;
   /** Kernels for the int8 graph ops (default: the portable reference kernels). */
   readonly kernels?: OpRegistry;
+  /** The tree walk (default: the portable reference walk). */
+  readonly treeKernel?: TreeKernel;
 }
 
 export class Model {
@@ -85,7 +88,7 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): Model {
   const input = parseInputSpec(s[SECTION_INPUT]);
   const output = parseOutputSpec(s[SECTION_OUTPUT]);
   const engine: Engine = container.header.kind === KIND_TREES
-    ? new TreeEngine(s[SECTION_BODY], input, output)
+    ? new TreeEngine(s[SECTION_BODY], input, output, options.treeKernel)
     : createGraphEngine(s[SECTION_BODY], input, output, options.kernels);
   return new Model(bytes, container, engine, input, output);
 }

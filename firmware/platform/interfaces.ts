@@ -2,6 +2,8 @@
 // (firmware/platform/moddable/) run on the board; the simulator's (sim/platform/) run the same
 // application inside XS on a desktop. Everything here is synchronous or callback-based, as
 // Moddable's runtime is: no promises are needed on the device.
+import type { OpRegistry } from '../core/graph/kernel';
+import type { TreeKernel } from '../core/trees/kernel';
 import type { Network } from './network';
 
 /** Milliseconds and timers. */
@@ -83,6 +85,15 @@ export interface System {
   log(message: string): void;
 }
 
+/** Optimized inference kernels (native C on Moddable); the engine uses the portable reference
+ * kernels for whatever is absent. Chosen here, by the platform, never by sniffing globals. */
+export interface Kernels {
+  /** Int8 graph ops (loadModel's `kernels`). */
+  readonly graph?: OpRegistry;
+  /** The tree-ensemble walk (loadModel's `treeKernel`). */
+  readonly trees?: TreeKernel;
+}
+
 export interface Platform {
   readonly clock: Clock;
   readonly sensor: SampleSource;
@@ -94,4 +105,6 @@ export interface Platform {
   readonly system: System;
   /** The MQTT link (firmware/platform/network.ts), when the device has a network. */
   readonly network?: Network;
+  /** Kernels to load models with; absent: the reference kernels. */
+  readonly kernels?: Kernels;
 }

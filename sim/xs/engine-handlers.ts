@@ -1,11 +1,14 @@
 // XS side of the engine service: the very firmware/core code, bundled and run in XS, behind
-// a few handlers that the Node side (engine-service.ts) calls with raw bytes.
+// a few handlers that the Node side (engine-service.ts) calls with raw bytes. The entry
+// (engine-entry.ts, or engine-native-entry.ts in the native XS host) registers them with the
+// kernels it has; the `kernels` handler picks native or reference ones for later loads.
 import { ModelError } from '../../firmware/core/errors';
 import { multiplyByQuantizedMultiplier, roundingDivideByPOT, saturatingRoundingDoublingHighMul } from '../../firmware/core/graph/fixed-point';
-import { Model, loadModel } from '../../firmware/core/model';
+import { LoadOptions, Model, loadModel } from '../../firmware/core/model';
 import { registerHandlers } from './host-api';
 
 let model: Model | undefined;
+let options: LoadOptions = {};
 
 function current(): Model {
   if (!model) throw new RangeError('no model loaded');
@@ -41,80 +44,91 @@ function writeInput(m: Model, bytes: Uint8Array, at: number): void {
   }
 }
 
-registerHandlers({
-  /** Package bytes → JSON summary. Errors: "ModelError: CODE: message". */
-  load(payload) {
-    model = undefined;
-    model = loadModel(aligned(payload));
-    const m = model;
-    return ascii(JSON.stringify({ arenaBytes: m.arenaBytes, elementCount: m.input.length, elementBytes: m.input.BYTES_PER_ELEMENT, scoreCount: m.scores.length }));
-  },
+/** Registers the engine handlers; `native` are the load options of the native kernels, if any. */
+export function registerEngine(native?: LoadOptions): void {
+  registerHandlers({
+    /** "native" or "reference": the kernels of the next loads. */
+    kernels(payload) {
+      const which = String.fromCharCode(...payload);
+      if (which === 'reference') options = {};
+      else if (which === 'native' && native) options = native;
+      else throw new RangeError(`no ${which} kernels in this engine`);
+    },
 
-  /** Loads, predicts once on the given input (zeros if absent) and self-tests: the outcome as a code. */
-  tryRun(payload) {
-    try {
-      const m = loadModel(aligned(payload));
-      m.predict();
-      const check = m.selfTest();
-      return ascii(`OK ${check.passed ? 'pass' : 'fail'} ${Array.prototype.join.call(m.scores, ',')}`);
-    } catch (e) {
-      if (e instanceof ModelError) return ascii(e.code);
-      throw e;
-    }
-  },
+    /** Package bytes → JSON summary. Errors: "ModelError: CODE: message". */
+    load(payload) {
+      model = undefined;
+      model = loadModel(aligned(payload), options);
+      const m = model;
+      return ascii(JSON.stringify({ arenaBytes: m.arenaBytes, elementCount: m.input.length, elementBytes: m.input.BYTES_PER_ELEMENT, scoreCount: m.scores.length }));
+    },
 
-  /** Many inputs back to back → per input: scores (i32) then class (i32). */
-  predict(payload) {
-    const m = current();
-    const stride = m.input.length * m.input.BYTES_PER_ELEMENT;
-    const count = stride === 0 ? 0 : payload.length / stride;
-    const out: number[] = [];
-    for (let n = 0; n < count; n++) {
-      writeInput(m, payload, n * stride);
-      const cls = m.predict();
-      for (let i = 0; i < m.scores.length; i++) out.push(m.scores[i]);
-      out.push(cls);
-    }
-    return int32s(out);
-  },
+    /** Loads, predicts once on the given input (zeros if absent) and self-tests: the outcome as a code. */
+    tryRun(payload) {
+      try {
+        const m = loadModel(aligned(payload), options);
+        m.predict();
+        const check = m.selfTest();
+        return ascii(`OK ${check.passed ? 'pass' : 'fail'} ${Array.prototype.join.call(m.scores, ',')}`);
+      } catch (e) {
+        if (e instanceof ModelError) return ascii(e.code);
+        throw e;
+      }
+    },
 
-  /** Sets the input for `repeat`. */
-  setInput(payload) {
-    writeInput(current(), payload, 0);
-  },
+    /** Many inputs back to back → per input: scores (i32) then class (i32). */
+    predict(payload) {
+      const m = current();
+      const stride = m.input.length * m.input.BYTES_PER_ELEMENT;
+      const count = stride === 0 ? 0 : payload.length / stride;
+      const out: number[] = [];
+      for (let n = 0; n < count; n++) {
+        writeInput(m, payload, n * stride);
+        const cls = m.predict();
+        for (let i = 0; i < m.scores.length; i++) out.push(m.scores[i]);
+        out.push(cls);
+      }
+      return int32s(out);
+    },
 
-  /** predict() N times (u32 LE): compute per inference = (meter(N) − meter(0)) / N. */
-  repeat(payload) {
-    const m = current();
-    const n = payload[0] | (payload[1] << 8) | (payload[2] << 16) | (payload[3] << 24);
-    for (let i = 0; i < n; i++) m.predict();
-  },
+    /** Sets the input for `repeat`. */
+    setInput(payload) {
+      writeInput(current(), payload, 0);
+    },
 
-  /** One predict() and nothing else: the subject of allocation measurements. */
-  predictOnce() {
-    current().predict();
-  },
+    /** predict() N times (u32 LE): compute per inference = (meter(N) − meter(0)) / N. */
+    repeat(payload) {
+      const m = current();
+      const n = payload[0] | (payload[1] << 8) | (payload[2] << 16) | (payload[3] << 24);
+      for (let i = 0; i < n; i++) m.predict();
+    },
 
-  selfTest() {
-    const r = current().selfTest();
-    return int32s([r.passed ? 1 : 0, r.count, r.failedVector]);
-  },
+    /** One predict() and nothing else: the subject of allocation measurements. */
+    predictOnce() {
+      current().predict();
+    },
 
-  /** Fixed-point primitives on (a, b, shift) int32 triples → three results each. */
-  fixedPoint(payload) {
-    const n = payload.length / 12;
-    const v = new DataView(payload.buffer, payload.byteOffset, payload.length);
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const a = v.getInt32(12 * i, true);
-      const b = v.getInt32(12 * i + 4, true);
-      const shift = v.getInt32(12 * i + 8, true);
-      out.push(
-        saturatingRoundingDoublingHighMul(a, b),
-        roundingDivideByPOT(a, Math.min(31, Math.abs(shift))),
-        multiplyByQuantizedMultiplier(a, b, shift),
-      );
-    }
-    return int32s(out);
-  },
-});
+    selfTest() {
+      const r = current().selfTest();
+      return int32s([r.passed ? 1 : 0, r.count, r.failedVector]);
+    },
+
+    /** Fixed-point primitives on (a, b, shift) int32 triples → three results each. */
+    fixedPoint(payload) {
+      const n = payload.length / 12;
+      const v = new DataView(payload.buffer, payload.byteOffset, payload.length);
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const a = v.getInt32(12 * i, true);
+        const b = v.getInt32(12 * i + 4, true);
+        const shift = v.getInt32(12 * i + 8, true);
+        out.push(
+          saturatingRoundingDoublingHighMul(a, b),
+          roundingDivideByPOT(a, Math.min(31, Math.abs(shift))),
+          multiplyByQuantizedMultiplier(a, b, shift),
+        );
+      }
+      return int32s(out);
+    },
+  });
+}

@@ -1,10 +1,19 @@
 // Node side of the engine service: runs firmware/core inside the real XS engine and gives
-// predictions, computrons and heap use per inference.
+// predictions, computrons and heap use per inference. With `native`, it runs in the native XS
+// host (sim/xs-host) with the Moddable platform's native kernels, switchable to the reference
+// ones in the same machine (useKernels).
 import { fileURLToPath } from 'node:url';
+import { xsHostBinary } from '../xs-host/paths';
 import { XsRunner } from './runner';
 import type { AllocationMeasure } from './runner';
 
 const ENTRY = fileURLToPath(new URL('./engine-entry.ts', import.meta.url));
+const NATIVE_ENTRY = fileURLToPath(new URL('./engine-native-entry.ts', import.meta.url));
+
+export interface XsEngineOptions {
+  /** Run in the native XS host with the native kernels (default false: stock xsnap, reference kernels). */
+  native?: boolean;
+}
 
 export interface XsModelInfo {
   arenaBytes: number;
@@ -26,8 +35,16 @@ export class XsEngine {
     this.#runner = runner;
   }
 
-  static async start(): Promise<XsEngine> {
-    return new XsEngine(await XsRunner.start(ENTRY));
+  static async start(options: XsEngineOptions = {}): Promise<XsEngine> {
+    if (!options.native) return new XsEngine(await XsRunner.start(ENTRY));
+    const engine = new XsEngine(await XsRunner.start(NATIVE_ENTRY, { binary: xsHostBinary() }));
+    await engine.useKernels('native');
+    return engine;
+  }
+
+  /** The kernels of the next load() and tryRun(): 'native' needs an engine started with `native`. */
+  async useKernels(kernels: 'native' | 'reference'): Promise<void> {
+    await this.#runner.call('kernels', new TextEncoder().encode(kernels));
   }
 
   /** Loads a package in XS; rejects with the XS ModelError message when it is refused. */

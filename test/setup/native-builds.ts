@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { xsnapWorkerPath } from '../../sim/xs/worker';
+import { buildXsHost } from '../../sim/xs-host/build';
+import { xsHostBinary } from '../../sim/xs-host/paths';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -15,8 +17,10 @@ interface NativeCheck {
   /** npm package; checked only if package.json depends on it (xsnap and esbuild always). */
   pkg: string;
   always?: boolean;
-  /** Throws with a reason when the build is unusable. */
-  check(): void;
+  /** How to rebuild it (default: approve it in allowScripts, then npm rebuild). */
+  fix?: string;
+  /** Throws (or rejects) with a reason when the build is unusable. */
+  check(): void | Promise<void>;
 }
 
 const CHECKS: NativeCheck[] = [
@@ -26,6 +30,20 @@ const CHECKS: NativeCheck[] = [
     check() {
       const bin = xsnapWorkerPath();
       if (!existsSync(bin)) throw new Error(`the XS engine was not built (missing ${bin})`);
+      const run = spawnSync(bin, ['-v'], { encoding: 'utf8', timeout: 10_000 });
+      if (run.error) throw new Error(`${bin} does not run: ${run.error.message}`);
+      if (run.status !== 0) throw new Error(`${bin} -v exited with ${run.status ?? run.signal}: ${run.stderr}`);
+    },
+  },
+  {
+    // Ours: built by package.json's postinstall from @agoric/xsnap's XS sources and firmware/native.
+    pkg: 'edgeml native XS host (sim/xs-host)',
+    always: true,
+    fix: 'npm run build:xs-host (needs a C compiler: apt-get install build-essential)',
+    async check() {
+      // A no-op when nothing changed; after an edit of firmware/native, the tests see the edit.
+      await buildXsHost();
+      const bin = xsHostBinary();
       const run = spawnSync(bin, ['-v'], { encoding: 'utf8', timeout: 10_000 });
       if (run.error) throw new Error(`${bin} does not run: ${run.error.message}`);
       if (run.status !== 0) throw new Error(`${bin} -v exited with ${run.status ?? run.signal}: ${run.stderr}`);
@@ -77,15 +95,16 @@ function declaredDependencies(): Set<string> {
 }
 
 /** Throws one error listing every missing or broken native build. */
-export function checkNativeBuilds(): void {
+export async function checkNativeBuilds(): Promise<void> {
   const declared = declaredDependencies();
   const problems: string[] = [];
   for (const c of CHECKS) {
     if (!c.always && !declared.has(c.pkg)) continue;
     try {
-      c.check();
+      await c.check();
     } catch (err) {
-      problems.push(`  - ${c.pkg}: ${(err as Error).message.split('\n')[0]}\n    fix: approve it in package.json "allowScripts", then run: npm rebuild ${c.pkg}`);
+      const fix = c.fix ?? `approve it in package.json "allowScripts", then run: npm rebuild ${c.pkg}`;
+      problems.push(`  - ${c.pkg}: ${(err as Error).message.split('\n')[0]}\n    fix: ${fix}`);
     }
   }
   if (problems.length > 0) {
@@ -94,5 +113,5 @@ export function checkNativeBuilds(): void {
 }
 
 export default async function setup(): Promise<void> {
-  checkNativeBuilds();
+  await checkNativeBuilds();
 }

@@ -77,6 +77,7 @@ export class Device {
   #historyCount = 0;
   #historyHead = 0;
   #listeners: ResultListener[] = [];
+  #modelListeners: (() => void)[] = [];
   #running = false;
   #bootResult: BootResult | undefined;
   // the inference path of the active model
@@ -104,6 +105,8 @@ export class Device {
       ...options.store,
       crypto: platform.crypto,
       trustedKey: platform.device.trustedKey,
+      // The platform's kernels (native on Moddable) unless the options name others.
+      loadOptions: { kernels: platform.kernels?.graph, treeKernel: platform.kernels?.trees, ...options.store?.loadOptions },
     });
   }
 
@@ -141,6 +144,7 @@ export class Device {
   activate(slot: number = NO_SLOT, force = false): Activation {
     const a = this.store.activate(slot, force);
     this.#install(a.model);
+    this.#modelChanged();
     return a;
   }
 
@@ -148,7 +152,24 @@ export class Device {
   rollback(): Activation {
     const a = this.store.rollback();
     this.#install(a.model);
+    this.#modelChanged();
     return a;
+  }
+
+  /** Calls `listener` after every activation and rollback; returns the unsubscribe function. */
+  onModelChange(listener: () => void): () => void {
+    this.#modelListeners = this.#modelListeners.concat([listener]);
+    return () => { this.#modelListeners = this.#modelListeners.filter((l) => l !== listener); };
+  }
+
+  #modelChanged(): void {
+    for (const l of this.#modelListeners) {
+      try {
+        l();
+      } catch (err) {
+        this.platform.system.log(`edgeml: model listener failed: ${String(err)}`);
+      }
+    }
   }
 
   /** Calls `listener` after each inference of the sampling loop; returns the unsubscribe function. */

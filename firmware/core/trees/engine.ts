@@ -5,9 +5,11 @@
 // a step is one expression, `n = x[f[n]] < th[n] ? n + 1 : r[n]`, with no leaf test. Leaves
 // loop on themselves, so a walk may take a fixed number of steps: exactly the model's depth
 // when it is small, else chunks of steps between leaf tests. Which walk runs is chosen once,
-// here, from the leaf depths the loader saw.
+// here, from the leaf depths the loader saw. A platform may provide a TreeKernel (kernel.ts)
+// that replaces the whole run, e.g. the native C walk on the device.
 import { Engine, InputSpec, OutputSpec } from '../engine';
 import { KIND_ADD, KIND_DENSE, MAX_TREE_DEPTH, TreeBody, TreeShape, parseTreeBody } from './body';
+import type { TreeKernel } from './kernel';
 import { WalkState } from './walk-state';
 import { CHUNK, DENSE, MAX_EXACT_DEPTH, WALKERS, denseAny } from './walkers';
 
@@ -43,8 +45,10 @@ export class TreeEngine implements Engine, WalkState {
   readonly #accumulate: (() => void) | undefined;
   /** The walk of every tree, then (dense rows) the accumulator. */
   #run: () => void;
+  /** The kernel's run (base included), when a kernel was given. */
+  readonly #kernelRun: (() => void) | undefined;
 
-  constructor(bytes: Uint8Array, input: InputSpec, output: OutputSpec) {
+  constructor(bytes: Uint8Array, input: InputSpec, output: OutputSpec, kernel?: TreeKernel) {
     const { body, shape } = parseTreeBody(bytes, input, output);
     this.body = body;
     this.input = new Int16Array(input.elementCount);
@@ -78,6 +82,7 @@ export class TreeEngine implements Engine, WalkState {
     this.#base = body.base;
     this.#run = nothing;
     this.useSteps(chooseSteps(body.maxDepth, shape));
+    this.#kernelRun = kernel?.prepare(body, this.input, this.scores);
     this.arenaBytes = this.input.byteLength + this.scores.byteLength + this.runs.byteLength + this.runStart.byteLength + this.hits.byteLength;
   }
 
@@ -100,6 +105,10 @@ export class TreeEngine implements Engine, WalkState {
   }
 
   run(): void {
+    if (this.#kernelRun) {
+      this.#kernelRun();
+      return;
+    }
     this.scores.set(this.#base);
     this.#run();
   }

@@ -8,6 +8,7 @@ import { PreferenceConfig } from './config';
 import { ModdableCrypto } from './crypto';
 import { ModdableDeviceInfo } from './device-info';
 import { createModelStorage } from './flash';
+import { createNativeKernels } from './native-kernels';
 import type { RegisterBusConstructor } from './mpu6050';
 import { ImuSampleSource } from './sample-source';
 import { ModdableSerialPort } from './serial';
@@ -22,6 +23,8 @@ export interface ModdablePlatformOptions {
   deviceId?: string;
   /** The I2C register bus class for the IMU (ECMA-419 SMBus by default). */
   bus?: RegisterBusConstructor;
+  /** Run models on the portable TypeScript kernels instead of the native C ones. */
+  referenceKernels?: boolean;
 }
 
 /** A Platform whose members also expose their board-specific extras (overruns, dropped writes...). */
@@ -71,6 +74,7 @@ export function createModdablePlatform(options: ModdablePlatformOptions = {}): M
     device,
     system,
     board,
+    kernels: options.referenceKernels ? undefined : createNativeKernels(),
   };
 }
 

@@ -1,0 +1,11 @@
+// An optimized tree walk (e.g. native C, firmware/platform/moddable/native-trees.ts) that a
+// platform may provide in place of the reference walk (walkers.ts). The engine hands it a body
+// parseTreeBody validated; the kernel checks nothing per inference.
+
+import type { TreeBody } from './body';
+
+export interface TreeKernel {
+  /** Called once at load. The returned run sets `scores` to the body's base scores plus what
+   * every tree's leaf for `input` adds: exactly the reference walk's scores, bit for bit. */
+  prepare(body: TreeBody, input: Int16Array, scores: Int32Array): () => void;
+}
