@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
+import { DEFAULT_PREFIX, isClientId, isPrefix } from '../../firmware/core/fleet/index';
 import { CliError, EXIT } from '../cli/errors';
 
 export const DEFAULT_BROKER = 'mqtt://127.0.0.1:1883';
-export const DEFAULT_PREFIX = 'edgeml';
 
 /** What a command needs to reach the fleet. */
 export interface BrokerSettings {
@@ -61,9 +61,9 @@ export function brokerSettings(o: BrokerCliOptions): BrokerSettings {
     throw new CliError(`--broker ${o.broker}: expected mqtt://host:port or mqtts://host:port`, EXIT.usage);
   }
   if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') throw new CliError(`--broker ${o.broker}: the scheme must be mqtt:// or mqtts://`, EXIT.usage);
-  if (!/^[^/+#\s]+(\/[^/+#\s]+)*$/.test(o.prefix)) throw new CliError(`--prefix "${o.prefix}": topic levels without wildcards (+, #), spaces or empty levels`, EXIT.usage);
+  if (!isPrefix(o.prefix)) throw new CliError(`--prefix "${o.prefix}": topic levels without wildcards (+, #) or empty levels, at most 128 characters`, EXIT.usage);
   const clientId = o.clientId ?? `edgeml-${randomBytes(6).toString('hex')}`;
-  if (!/^[A-Za-z0-9_-]{1,23}$/.test(clientId)) throw new CliError(`--client-id "${clientId}": 1 to 23 of A-Z a-z 0-9 _ -`, EXIT.usage);
+  if (!isClientId(clientId)) throw new CliError(`--client-id "${clientId}": 1 to 23 of A-Z a-z 0-9 _ -`, EXIT.usage);
   if ((o.cert === undefined) !== (o.key === undefined)) throw new CliError('--cert and --key go together', EXIT.usage);
   const password = o.password ?? process.env.EDGEML_MQTT_PASSWORD;
   if (password !== undefined && o.username === undefined) throw new CliError('a password needs --username', EXIT.usage);
