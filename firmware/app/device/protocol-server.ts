@@ -1,22 +1,27 @@
-// The serial protocol server (docs/serial-protocol.md): bytes from platform.serial go through
-// one FrameDecoder; every valid request is answered exactly once (its response or ERROR);
+// The serial protocol server (docs/serial-protocol.md): bytes from a byte link (platform.serial
+// by default; an MQTT client's cmd/rsp topics in the fleet agent) go through one FrameDecoder; every valid request is answered exactly once (its response or ERROR);
 // frames with a trusted header that cannot be served get ERROR BAD_FRAME / UNKNOWN_COMMAND;
 // anything else is dropped. A request with FLAG_RETRY that repeats the last one (same sequence
 // number and type) is answered from a one-entry cache instead of running twice. Nothing a host
 // sends can make it throw out of the serial callback.
 import { ModelError } from '../../core/errors';
-import { FORMAT_VERSION } from '../../core/package/layout';
 import {
-  CAPABILITY, DEFAULT_MAX_PAYLOAD, ErrorCode, FLAG_RETRY, Frame, FrameDecoder, FrameError, LogEvent, LogLevel, MSG,
+  DEFAULT_MAX_PAYLOAD, ErrorCode, FLAG_RETRY, Frame, FrameDecoder, FrameError, LogEvent, LogLevel, MSG,
   NO_SLOT, PROTOCOL_VERSION, ProtocolError, decodeMessage, encodeError, encodeMessage, isRequestType, protocolCounters, truncateUtf8,
 } from '../../core/protocol/index';
 import type { ConfigEntry, ConfigValue as WireValue, Info, Message, MessageBodies, MessageTypeOf } from '../../core/protocol/index';
 import { ModelStoreError } from '../model-store/index';
 import type { Activation } from '../model-store/index';
-import type { ConfigValue, Platform } from '../../platform/interfaces';
+import type { ConfigValue, Platform, SerialPort } from '../../platform/interfaces';
 import type { Device, InferenceResult } from './device';
+import { deviceInfo } from './info';
+
+/** Where requests come from and responses go: the serial port's shape. */
+export type ByteLink = SerialPort;
 
 export interface ProtocolServerOptions {
+  /** The transport (default platform.serial). */
+  readonly link?: ByteLink;
   /** Largest request payload accepted (default DEFAULT_MAX_PAYLOAD). */
   readonly maxPayload?: number;
   /** Largest MODEL_CHUNK data (default maxPayload − 4, at most 4096). */
@@ -45,6 +50,7 @@ export class ProtocolServer {
   readonly counters: ServerCounters = { badPayload: 0, framesOut: 0, bytesOut: 0, errorsOut: 0, retriesAnswered: 0 };
   readonly maxPayload: number;
   readonly maxChunk: number;
+  readonly #link: ByteLink;
   readonly #readOnly: readonly string[];
   readonly #simulator: boolean;
   #hostMaxPayload = DEFAULT_MAX_PAYLOAD;
@@ -59,6 +65,7 @@ export class ProtocolServer {
   constructor(device: Device, options: ProtocolServerOptions = {}) {
     this.device = device;
     this.platform = device.platform;
+    this.#link = options.link ?? device.platform.serial;
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.maxChunk = options.maxChunk ?? Math.min(4096, this.maxPayload - 4);
     if (this.maxChunk < 1) throw new RangeError(`maxPayload ${this.maxPayload} leaves no room for chunk data`);
@@ -72,16 +79,21 @@ export class ProtocolServer {
     });
   }
 
-  /** Listens on the serial port and sends the BOOT log event. */
+  /** Listens on the link and sends the BOOT log event. */
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.platform.serial.onReceive((bytes) => this.receive(bytes));
+    this.#link.onReceive((bytes) => this.receive(bytes));
     const boot = this.device.bootResult;
     this.log(LogEvent.BOOT, boot && boot.model ? LogLevel.INFO : LogLevel.WARN, boot ? boot.message : 'no model');
   }
 
-  /** Feeds received bytes (what the serial callback does). Never throws. */
+  /** Ends a STREAM this server started (a fleet client that gave its place to another). */
+  stop(): void {
+    this.#stopStream();
+  }
+
+  /** Feeds received bytes (what the link callback does). Never throws. */
   receive(bytes: Uint8Array): void {
     try {
       this.decoder.push(bytes);
@@ -105,9 +117,9 @@ export class ProtocolServer {
     this.counters.framesOut++;
     this.counters.bytesOut += bytes.length;
     try {
-      this.platform.serial.write(bytes);
+      this.#link.write(bytes);
     } catch (err) {
-      this.platform.system.log(`edgeml: serial write failed: ${String(err)}`);
+      this.platform.system.log(`edgeml: link write failed: ${String(err)}`);
     }
   }
 
@@ -244,25 +256,7 @@ export class ProtocolServer {
 
   /** INFO as the device would answer HELLO now. */
   info(protocolVersion = PROTOCOL_VERSION): Info {
-    const d = this.device;
-    const store = d.store;
-    let caps = CAPABILITY.PREDICT | CAPABILITY.FLOAT_INPUT | CAPABILITY.STREAM | CAPABILITY.SAMPLE | CAPABILITY.MODEL_UPLOAD
-      | CAPABILITY.ROLLBACK | CAPABILITY.CONFIG | CAPABILITY.RESTART | CAPABILITY.RETRY_CACHE;
-    if (store.signatureRequired) caps |= CAPABILITY.SIGNATURE_REQUIRED;
-    if (this.#simulator) caps |= CAPABILITY.SIMULATOR;
-    const info = this.platform.device;
-    return {
-      protocolVersion,
-      formatVersion: FORMAT_VERSION,
-      capabilities: caps,
-      maxPayload: this.maxPayload,
-      maxChunk: this.maxChunk,
-      freeSlotSize: store.freeSlotSize,
-      activeSlot: d.activeSlot,
-      firmwareVersion: truncateUtf8(info.firmwareVersion, 255),
-      deviceId: truncateUtf8(info.id, 255),
-      slots: store.slotInfo(),
-    };
+    return deviceInfo(this.device, { maxPayload: this.maxPayload, maxChunk: this.maxChunk, simulator: this.#simulator }, protocolVersion);
   }
 
   resetCounters(): void {

@@ -137,6 +137,11 @@ export class ModelStore {
   get uploadSlot(): number { return this.#targetFor(undefined, 0); }
   /** Capacity of the upload slot. */
   get freeSlotSize(): number { return this.#storage.slots[this.uploadSlot].byteLength; }
+  /** The upload in progress (begun, not ended), if any: an OTA download checks that it still owns it. */
+  get upload(): { readonly sha256: Uint8Array; readonly size: number; readonly written: number } | undefined {
+    const s = this.#session;
+    return s ? { sha256: s.sha256, size: s.size, written: s.written } : undefined;
+  }
   /** The state as the newest record has it (a copy is not made: treat as read-only). */
   get state(): StoreState { return this.#state; }
 

@@ -6,6 +6,7 @@ import { boardConfig, type BoardConfig } from './build-config';
 import { ModdableClock } from './clock';
 import { PreferenceConfig } from './config';
 import { ModdableCrypto } from './crypto';
+import { ModdableNetwork } from './network';
 import { ModdableDeviceInfo } from './device-info';
 import { createModelStorage } from './flash';
 import { createNativeKernels } from './native-kernels';
@@ -37,6 +38,8 @@ export interface ModdablePlatform extends Platform {
   readonly config: PreferenceConfig;
   readonly device: ModdableDeviceInfo;
   readonly system: ModdableSystem;
+  /** The MQTT link; the agent starts only when the config names a broker. */
+  readonly network: ModdableNetwork;
   readonly board: Readonly<BoardConfig>;
 }
 
@@ -73,6 +76,7 @@ export function createModdablePlatform(options: ModdablePlatformOptions = {}): M
     config,
     device,
     system,
+    network: new ModdableNetwork(config, system),
     board,
     kernels: options.referenceKernels ? undefined : createNativeKernels(),
   };

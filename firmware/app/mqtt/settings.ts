@@ -1,0 +1,51 @@
+// The agent's settings from the device configuration (keys documented in docs/mqtt-topics.md).
+// Missing or unusable values fall back to the defaults: a typo in a setting must not keep a
+// device off its fleet.
+import { DEFAULT_PREFIX, isPrefix } from '../../core/fleet/index';
+import type { Config } from '../../platform/interfaces';
+
+export interface AgentSettings {
+  readonly prefix: string;
+  /** The MQTT client id (default: the device id). */
+  readonly clientId: string;
+  readonly keepAliveSeconds: number;
+  /** Heartbeat: the online STATUS again every this many seconds. */
+  readonly statusSeconds: number;
+  /** Telemetry batches at most this often; 0 turns telemetry off. */
+  readonly telemetryMs: number;
+  readonly maxResults: number;
+  readonly statsSeconds: number;
+  /** Bytes asked per CHUNK_REQUEST (further bounded by the session's maxMessage). */
+  readonly chunk: number;
+  readonly retryMs: number;
+  readonly progressMs: number;
+}
+
+/** True when the configuration names a broker (`mqtt.url` or `mqtt.host`). */
+export function brokerConfigured(config: Config): boolean {
+  const url = config.get('mqtt.url');
+  const host = config.get('mqtt.host');
+  return (typeof url === 'string' && url.length > 0) || (typeof host === 'string' && host.length > 0);
+}
+
+function int(config: Config, key: string, fallback: number, lo: number, hi: number): number {
+  const v = config.get(key);
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : fallback;
+}
+
+export function agentSettings(config: Config, deviceId: string): AgentSettings {
+  const prefix = config.get('mqtt.prefix');
+  const clientId = config.get('mqtt.clientId');
+  return {
+    prefix: typeof prefix === 'string' && isPrefix(prefix) ? prefix : DEFAULT_PREFIX,
+    clientId: typeof clientId === 'string' && clientId.length > 0 && clientId.length <= 64 ? clientId : deviceId,
+    keepAliveSeconds: int(config, 'mqtt.keepAlive', 60, 5, 3600),
+    statusSeconds: int(config, 'mqtt.statusSeconds', 60, 1, 86400),
+    telemetryMs: int(config, 'telemetry.ms', 1000, 0, 3600000),
+    maxResults: int(config, 'telemetry.maxResults', 16, 1, 255),
+    statsSeconds: int(config, 'telemetry.statsSeconds', 30, 1, 86400),
+    chunk: int(config, 'ota.chunk', 1024, 16, 65536),
+    retryMs: int(config, 'ota.retryMs', 2000, 50, 600000),
+    progressMs: int(config, 'ota.progressMs', 1000, 0, 600000),
+  };
+}
