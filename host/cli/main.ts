@@ -3,8 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { registerBroker } from './commands/broker';
 import { registerCollect } from './commands/collect';
 import { registerDemo } from './commands/demo';
+import { registerDeploy } from './commands/deploy';
 import { registerDeviceAdmin } from './commands/device-admin';
 import { registerEval } from './commands/eval';
+import { registerFleet } from './commands/fleet';
 import { registerFlash } from './commands/flash';
 import { registerInfo } from './commands/info';
 import { registerPorts } from './commands/ports';
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerFlash(program);
   registerBroker(program);
+  registerFleet(program);
+  registerDeploy(program);
   return program;
 }
 

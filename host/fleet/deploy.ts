@@ -9,7 +9,7 @@ import { serveChunks } from './chunk-server';
 import { DeviceTracker, settle } from './devices';
 import { DeviceOutcome, DeviceSignal, updateDevice } from './device-update';
 import { listen } from './messages';
-import { FleetPackage, offerFor, preparePackage } from './package';
+import { FleetPackage, offerFor } from './package';
 import { planStages } from './stages';
 
 export interface DeployOptions {
@@ -51,9 +51,9 @@ export type DeployEvent =
   | { type: 'stopped'; afterStage: number; failures: number; maxFailures: number }
   | ({ type: 'summary' } & DeploySummary);
 
-export async function deploy(client: MqttClient, prefix: string, bytes: Uint8Array, options: DeployOptions): Promise<DeploySummary> {
+/** `pkg` comes from preparePackage(), which refuses bytes that are not a valid package. */
+export async function deploy(client: MqttClient, prefix: string, pkg: FleetPackage, options: DeployOptions): Promise<DeploySummary> {
   const started = Date.now();
-  const pkg = preparePackage(bytes);
   const offer = Buffer.from(offerFor(pkg, options.forceKeyPem));
   const maxFailures = options.maxFailures ?? 0;
   const emit = options.onEvent ?? (() => undefined);
