@@ -62,6 +62,8 @@ export interface BootOptions {
   now: number;
   /** Passed to the application's constructor as its options. */
   options?: Record<string, unknown>;
+  /** The platform offers the native kernels (the native XS host runs the firmware). */
+  nativeKernels?: boolean;
 }
 
 export interface XsStats {

@@ -15,6 +15,7 @@ import type { Scenario } from '../../host/signals/synthetic';
 import { nodeCrypto } from '../platform/crypto';
 import { PowerCut, type SimModelStorage, simModelStorage } from '../platform/flash';
 import { XsRunner } from '../xs/runner';
+import { xsHostBinary } from '../xs-host/paths';
 import type { Meter } from '../xs/worker';
 import { LineNoise, type LineNoiseOptions } from './line-noise';
 import { type PtyOptions, SerialPty } from './pty';
@@ -50,6 +51,9 @@ export interface SimulatedDeviceOptions {
   maxStepMs?: number;
   /** XS computrons allowed per crank (default: no limit). */
   meteringLimit?: number;
+  /** Run models on the TypeScript reference kernels in the stock XS engine (default: the native
+   * XS host, sim/xs-host, with the native C kernels the device runs). */
+  referenceKernels?: boolean;
   crypto?: Crypto;
 }
 
@@ -295,8 +299,10 @@ export class SimulatedDevice {
   }
 
   async #boot(): Promise<void> {
+    const native = !this.#options.referenceKernels;
     const runner = await XsRunner.start(this.#entry, {
       name: `sim-${this.id}`,
+      binary: native ? xsHostBinary() : undefined,
       meteringLimit: this.#options.meteringLimit,
       onQuery: (bytes) => this.#onQuery(bytes),
     });
@@ -317,6 +323,7 @@ export class SimulatedDevice {
       sensor: { axes: this.signal.axes, rate: this.#rate },
       now: 0,
       options: this.#options.appOptions,
+      nativeKernels: native,
     };
     const { reply, meter } = await runner.call('boot', encodeUtf8(JSON.stringify(boot)));
     this.#record(0, meter, 0);

@@ -12,9 +12,10 @@
 // Clock: virtual. now() is the time of the timer, frame or command being handled; micros() is
 // now() × 1000 (inference takes no virtual time: use the XS meter for costs).
 import type {
-  Clock, Config, ConfigValue, Crypto, DeviceInfo, FlashPartition, ModelStorage, Platform,
+  Clock, Config, ConfigValue, Crypto, DeviceInfo, FlashPartition, Kernels, ModelStorage, Platform,
   SampleSource, SerialPort, System, TimerHandle,
 } from '../../firmware/platform/interfaces';
+import { createNativeKernels } from '../../firmware/platform/moddable/native-kernels';
 import {
   type BootOptions, type PartitionGeometry, type XsStats, Op, OutputFlag, Status, decodeUtf8, encodeUtf8,
 } from './protocol';
@@ -294,6 +295,8 @@ export class XsSimPlatform implements Platform {
   readonly config: Config = new BridgeConfig();
   readonly device: DeviceInfo;
   readonly system: System;
+  /** The Moddable platform's native kernels, through the same xsmc bindings, in the native XS host. */
+  readonly kernels: Kernels | undefined;
   #logs: string[] = [];
   restartRequested = false;
 
@@ -305,6 +308,7 @@ export class XsSimPlatform implements Platform {
     };
     this.sensor = new PushedSensor(boot.sensor.axes, boot.sensor.rate);
     this.serial = new BufferedSerial(this.stats);
+    this.kernels = boot.nativeKernels ? createNativeKernels() : undefined;
     this.device = Object.freeze({
       id: boot.id,
       firmwareVersion: boot.firmwareVersion,

@@ -1,5 +1,7 @@
 // edgeml sim: simulated devices running the real firmware in the XS engine, each with its own
 // flash files and a pseudo-terminal that edgeml, screen or picocom open like a USB board.
+// Models run on the native C kernels in the native XS host (as on the board), or on the
+// TypeScript reference kernels with --reference-kernels.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -9,7 +11,7 @@ import { SimulatedDevice } from '../../../sim/device/simulated-device';
 import { socatAvailable } from '../../../sim/device/pty';
 import { CliError, EXIT } from '../errors';
 
-interface SimOptions { devices: number; dir: string; trust?: string; scenario: string; json?: boolean }
+interface SimOptions { devices: number; dir: string; trust?: string; scenario: string; json?: boolean; referenceKernels?: boolean }
 
 export function registerSim(program: Command): void {
   program
@@ -20,6 +22,7 @@ export function registerSim(program: Command): void {
     .option('--trust <public.pub>', 'the public key the devices trust for model signatures (edgeml keygen)')
     .option('--scenario <name>', `what the virtual accelerometer plays: ${SCENARIOS.join(', ')}`, 'normal')
     .option('--json', 'print one JSON line per device instead of text')
+    .option('--reference-kernels', 'run models on the TypeScript reference kernels instead of the native C ones')
     .addHelpText('after', '\nExample:\n  edgeml sim --devices 2 --trust keys/fleet.pub   # prints each device\'s port; Ctrl-C stops them')
     .action(async (opts: SimOptions) => {
       if (!Number.isInteger(opts.devices) || opts.devices < 1 || opts.devices > 64) throw new CliError('--devices takes 1 to 64', EXIT.usage);
@@ -35,7 +38,7 @@ export function registerSim(program: Command): void {
           const id = `sim-${String(i + 1).padStart(3, '0')}`;
           const dir = join(opts.dir, id);
           mkdirSync(dir, { recursive: true });
-          const device = await SimulatedDevice.start({ id, dir, trustedKey, sensor: { seed: i + 1, scenario: opts.scenario as Scenario } });
+          const device = await SimulatedDevice.start({ id, dir, trustedKey, sensor: { seed: i + 1, scenario: opts.scenario as Scenario }, referenceKernels: opts.referenceKernels });
           devices.push(device);
           const pty = await device.openPty();
           device.startRealTime();

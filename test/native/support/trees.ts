@@ -5,7 +5,7 @@ import { TreeBody } from '../../../firmware/core/trees/body';
 import { treeDescriptor } from '../../../firmware/platform/moddable/native-trees-descriptor';
 import { compile } from './cc';
 
-export const TREE_SOURCES = ['firmware/native/trees/bind.c', 'firmware/native/trees/walk.c', 'test/native/trees/driver.c'];
+export const TREE_SOURCES = ['firmware/native/trees/trees_bind.c', 'firmware/native/trees/trees_walk.c', 'test/native/trees/driver.c'];
 
 /** The driver executable (cached), optionally with ASan/UBSan. */
 export function treeDriver(sanitize = false): string {
