@@ -94,7 +94,7 @@ describe('Moddable platform: types', () => {
     const local = readdirSync(path.join(platformDir, 'typings')).flatMap((f) =>
       [...readFileSync(path.join(platformDir, 'typings', f), 'utf8').matchAll(/declare module ["']([^"']+)["']/g)].map((m) => m[1]),
     );
-    expect(local.sort()).toEqual(['crypt', 'curve', 'ecdsa', 'ecp']);
+    expect(local.sort()).toEqual(['crypt', 'curve', 'ecdsa', 'ecp', 'mqtt']);
     expect(local.filter((m) => declared.has(m))).toEqual([]);
   });
 });
