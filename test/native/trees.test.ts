@@ -2,10 +2,17 @@
 // -Werror -pedantic and called directly on the host: the same int32 scores as the TypeScript
 // engine on the whole tree corpus and the reference models; under ASan/UBSan in the full run.
 import { describe, expect, it } from 'vitest';
+import { ModelError } from '../../firmware/core/errors';
 import { loadModel } from '../../firmware/core/model';
+import type { TreeBody } from '../../firmware/core/trees/body';
 import { TreeEngine } from '../../firmware/core/trees/engine';
+import type { TreeKernel } from '../../firmware/core/trees/kernel';
+import { alignedCopy } from '../../host/package/read';
 import { TREE_DESCRIPTOR_LENGTH, treeDescriptor } from '../../firmware/platform/moddable/native-trees-descriptor';
 import { referenceModels } from '../../tools/reference-models';
+import { mutatePackage } from '../support/mutate';
+import { Prng } from '../support/prng';
+import { sampleTreePackages } from '../support/sample-packages';
 import { TreeCase, referenceScores, treeCases } from './support/tree-cases';
 import { driverInput, runDriver, treeDriver } from './support/trees';
 
@@ -54,6 +61,38 @@ describe('C tree walk, called directly', () => {
       const run = runDriver(exe, driverInput(engine.body, cases[2].inputs.slice(0, 1), bad), engine.scores.length);
       expect(run.status, what).toBe(3);
     }
+  });
+
+  it(`validates at load only: of ${FULL ? 2000 : 300} mutated packages, no refused tree body reaches the kernel; the accepted ones walk in C as in TypeScript`, () => {
+    const exe = treeDriver(FULL);
+    const rng = new Prng(909);
+    const samples = sampleTreePackages().map((p) => p.bytes);
+    let prepared: TreeBody | undefined;
+    const spy: TreeKernel = { prepare: (body) => { prepared = body; return () => {}; } };
+    let walked = 0;
+    for (let i = 0; i < (FULL ? 2000 : 300); i++) {
+      const bytes = alignedCopy(mutatePackage(rng, samples[i % samples.length]));
+      prepared = undefined;
+      let loaded = true;
+      try {
+        loadModel(bytes, { treeKernel: spy });
+      } catch (e) {
+        if (!(e instanceof ModelError)) throw e;
+        loaded = false;
+      }
+      // A body the kernel got passed parseTreeBody (a later section may still fail the package).
+      if (!prepared) continue;
+      const body: TreeBody = prepared;
+      const inputs = Array.from({ length: 4 }, () => Array.from({ length: body.featureCount }, () => rng.int(-32768, 32767)));
+      const run = runDriver(exe, driverInput(body, inputs), body.base.length);
+      expect(run.status, `case ${i}: ${run.stderr}`).toBe(0);
+      walked++;
+      if (!loaded) continue;
+      const reference = loadModel(bytes);
+      const expected = inputs.map((x) => { reference.input.set(x); reference.predict(); return Array.from(reference.scores); });
+      expect(run.scores.map((x) => Array.from(x)), `case ${i}`).toEqual(expected);
+    }
+    expect(walked).toBeGreaterThan(10);
   });
 
   it.runIf(FULL)('runs clean under AddressSanitizer and UBSan over the corpus', () => {
