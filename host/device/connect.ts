@@ -1,18 +1,20 @@
-// Opening a device for the CLI: the serial port, a client, HELLO; and errors as sentences.
+// Opening a device for the CLI: its serial port, or its command topics through an MQTT broker
+// (--device with the broker options); a client, HELLO; and errors as sentences.
+import { Command } from 'commander';
+import { isDeviceId } from '../../firmware/core/fleet/index';
 import { CliError, EXIT } from '../cli/errors';
+import { addBrokerOptions, BrokerCliOptions, brokerSettings, connectBroker } from '../fleet/connect';
+import { MqttTransport } from '../fleet/mqtt-transport';
 import { DeviceClient, DeviceError, DeviceTimeoutError, ProtocolMismatchError } from './client';
 import { FlashRefusedError, FlashStalledError } from './flash';
-import { SerialPortTransport, TransportError } from './transport';
+import { SerialPortTransport, Transport, TransportError } from './transport';
 
-export interface ConnectOptions { port: string; baud?: string; timeout?: string }
+export interface ConnectOptions extends Partial<BrokerCliOptions> { port?: string; baud?: string; timeout?: string; device?: string }
 
 export async function connect(o: ConnectOptions): Promise<DeviceClient> {
-  if (!o.port) throw new CliError('which device? pass --port (see `edgeml ports`)', EXIT.usage);
-  const baudRate = o.baud ? Number(o.baud) : 115200;
-  if (!Number.isInteger(baudRate) || baudRate <= 0) throw new CliError(`--baud ${o.baud}: a positive integer`, EXIT.usage);
   const timeoutMs = o.timeout ? Number(o.timeout) : 1000;
   if (!(timeoutMs > 0)) throw new CliError(`--timeout ${o.timeout}: milliseconds > 0`, EXIT.usage);
-  const transport = await SerialPortTransport.open(o.port, { baudRate }).catch((e: unknown) => { throw deviceFailure(e); });
+  const transport = await openTransport(o).catch((e: unknown) => { throw deviceFailure(e); });
   const client = new DeviceClient(transport, { timeoutMs, retries: 3 });
   try {
     await client.hello();
@@ -21,6 +23,27 @@ export async function connect(o: ConnectOptions): Promise<DeviceClient> {
     throw deviceFailure(e);
   }
   return client;
+}
+
+async function openTransport(o: ConnectOptions): Promise<Transport> {
+  if (o.device !== undefined) {
+    if (o.port) throw new CliError('--port and --device exclude each other: a device is reached through its serial port or through a broker', EXIT.usage);
+    if (!isDeviceId(o.device)) throw new CliError(`--device "${o.device}" is not a device id ([A-Za-z0-9_.-], at most 64)`, EXIT.usage);
+    const s = brokerSettings(o as BrokerCliOptions);
+    return MqttTransport.open(await connectBroker(s), s.prefix, o.device, s.url);
+  }
+  if (!o.port) throw new CliError('which device? pass --port (see `edgeml ports`), or --device with the broker options', EXIT.usage);
+  const baudRate = o.baud ? Number(o.baud) : 115200;
+  if (!Number.isInteger(baudRate) || baudRate <= 0) throw new CliError(`--baud ${o.baud}: a positive integer`, EXIT.usage);
+  return SerialPortTransport.open(o.port, { baudRate });
+}
+
+/** The options that name a device: --port and --baud, or --device and the broker options. */
+export function addDeviceOptions(command: Command): Command {
+  return addBrokerOptions(command
+    .option('-p, --port <path>', PORT_HELP)
+    .option('--baud <rate>', 'baud rate', '115200')
+    .option('--device <id>', 'reach the device through an MQTT broker instead of a serial port (see edgeml fleet ls)'));
 }
 
 /** Runs `fn` with a connected client and always closes it. */

@@ -2,17 +2,15 @@
 import { Command } from 'commander';
 import { NO_SLOT } from '../../../firmware/core/protocol/index';
 import { configValueToJs, parseConfigValue } from '../../device/client';
-import { PORT_HELP, withDevice } from '../../device/connect';
+import { addDeviceOptions, ConnectOptions, withDevice } from '../../device/connect';
 import { CliError, EXIT } from '../errors';
 
-interface PortOptions { port: string; baud: string; json?: boolean }
+type PortOptions = ConnectOptions & { json?: boolean };
 
 function portCommand(program: Command, name: string, description: string, example: string): Command {
-  return program
+  return addDeviceOptions(program
     .command(name)
-    .description(description)
-    .requiredOption('-p, --port <path>', PORT_HELP)
-    .option('--baud <rate>', 'baud rate', '115200')
+    .description(description))
     .option('--json', 'print as JSON')
     .addHelpText('after', `\nExample:\n  ${example}`);
 }

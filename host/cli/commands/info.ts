@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CAPABILITY, NO_SLOT } from '../../../firmware/core/protocol/index';
 import type { Info } from '../../../firmware/core/protocol/index';
-import { PORT_HELP, withDevice } from '../../device/connect';
+import { addDeviceOptions, ConnectOptions, withDevice } from '../../device/connect';
 
 const SLOT_STATES = ['EMPTY', 'PARTIAL', 'VERIFIED', 'ACTIVE', 'PREVIOUS', 'INVALID'];
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -18,14 +18,12 @@ export function infoToJson(info: Info) {
 }
 
 export function registerInfo(program: Command): void {
-  program
+  addDeviceOptions(program
     .command('info')
-    .description("show a device's firmware, capabilities and model slots")
-    .requiredOption('-p, --port <path>', PORT_HELP)
-    .option('--baud <rate>', 'baud rate', '115200')
+    .description("show a device's firmware, capabilities and model slots"))
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExample:\n  edgeml info --port /dev/ttyUSB0')
-    .action(async (opts: { port: string; baud: string; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  edgeml info --port /dev/ttyUSB0\n  edgeml info --device sim-001 --broker mqtt://127.0.0.1:1883')
+    .action(async (opts: ConnectOptions & { json?: boolean }) => {
       await withDevice(opts, async (client) => {
         const j = infoToJson(client.lastInfo!);
         if (opts.json) { console.log(JSON.stringify(j, null, 2)); return; }

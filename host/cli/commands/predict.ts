@@ -1,22 +1,20 @@
 // edgeml predict: run the device's model on CSV rows, optionally compared with the host engine.
 import { Command } from 'commander';
 import { loadModel } from '../../../firmware/core/model';
-import { PORT_HELP, withDevice } from '../../device/connect';
+import { addDeviceOptions, ConnectOptions, withDevice } from '../../device/connect';
 import { readEvalRows } from '../../eval/table';
 import { readPackageFile } from '../../package/read';
 import { CliError, EXIT } from '../errors';
 
 export function registerPredict(program: Command): void {
-  program
+  addDeviceOptions(program
     .command('predict')
-    .description("run the device's model on input rows (real values; the device quantizes them)")
-    .requiredOption('-p, --port <path>', PORT_HELP)
+    .description("run the device's model on input rows (real values; the device quantizes them)"))
     .requiredOption('--input <rows.csv>', 'CSV of input rows (a label column, if any, is ignored)')
     .option('--model <model.edgm>', "compare with the host engine's answer for the same package")
-    .option('--baud <rate>', 'baud rate', '115200')
     .option('--json', 'one JSON line per row')
     .addHelpText('after', '\nExample:\n  edgeml predict --port /dev/ttyUSB0 --input windows.csv --model model.edgm')
-    .action(async (opts: { port: string; baud: string; input: string; model?: string; json?: boolean }) => {
+    .action(async (opts: ConnectOptions & { input: string; model?: string; json?: boolean }) => {
       const rows = readEvalRows(opts.input);
       const host = opts.model ? loadModel(readPackageFile(opts.model)) : undefined;
       let differing = 0;
