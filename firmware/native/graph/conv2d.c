@@ -26,7 +26,7 @@ static void outputs_init(Outputs *o, const int32_t *p)
 	o->hi = p[EDGEML_P_ACT_MAX] - o->zp;
 }
 
-static int8_t out_folded(const Outputs *o, int32_t oc, uint32_t sum)
+static inline int8_t out_folded(const Outputs *o, int32_t oc, uint32_t sum)
 {
 	const int32_t *ch = o->ch + EDGEML_CH_SIZE * oc;
 	return edgeml_requantize(sum + (uint32_t)ch[EDGEML_CH_BIAS_FOLDED], ch, o->zp, o->lo, o->hi);

@@ -17,27 +17,31 @@ static inline int32_t edgeml_wrap(uint32_t u)
 	return u <= 0x7fffffffu ? (int32_t)u : (int32_t)(u - 0x80000000u) - INT32_MAX - 1;
 }
 
-/* floor(x / 2^e), e in [0, 31]. */
-static inline int32_t edgeml_floor_shift(int32_t x, int e)
+/* floor(x / 2^e) for e in [0, 62], without a signed right shift of a negative number. */
+static inline int64_t edgeml_floor_shift64(int64_t x, int e)
 {
 	return x >= 0 ? x >> e : ~(~x >> e);
 }
 
-/* gemmlowp SaturatingRoundingDoublingHighMul. */
-static inline int32_t edgeml_srdhm(int32_t a, int32_t b)
+/*
+ * TFLite MultiplyByQuantizedMultiplier(x, m, shift) for a multiplier m in [0, 2^31) (what
+ * QuantizeMultiplier gives), in one exact step. With the left shift l = max(shift, 0) applied
+ * to x first (wrapping, as in the TypeScript kernels), right shift e = max(-shift, 0) and
+ * p = (x << l) * m exact in 64 bits:
+ *   SaturatingRoundingDoublingHighMul = floor((p + 2^30) / 2^31) (gemmlowp's nudge 1 - 2^30 for
+ *     negative p, truncated toward zero, is this floor; the saturating case needs m = -2^31);
+ *   RoundingDivideByPOT(s, e), e >= 1, = floor((s + 2^(e-1) - [s < 0]) / 2^e), and nesting the
+ *     floors gives floor((p + 2^30 + 2^(30+e) - [p < 0] 2^31) / 2^(31+e)) (p < 0 decides as
+ *     s < 0 does whenever the result can differ: for -2^30 <= p < 0 both give 0).
+ * |p| < 2^62, so nothing overflows. Identical to the two-step gemmlowp arithmetic bit for bit.
+ */
+static inline int32_t edgeml_mbqm(uint32_t x, int32_t m, int32_t shift)
 {
-	int64_t ab;
-	if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-	ab = (int64_t)a * b;
-	return (int32_t)((ab + (ab >= 0 ? (1 << 30) : 1 - (1 << 30))) / ((int64_t)1 << 31));
-}
-
-/* gemmlowp RoundingDivideByPOT: x / 2^e rounded half away from zero, e in [0, 31]. */
-static inline int32_t edgeml_rdbpot(int32_t x, int e)
-{
-	int32_t mask = (int32_t)(((uint32_t)1 << e) - 1u);
-	int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-	return edgeml_floor_shift(x, e) + ((x & mask) > threshold ? 1 : 0);
+	const int e = shift > 0 ? 0 : (int)-shift;
+	const int64_t p = (int64_t)edgeml_wrap(shift > 0 ? x << shift : x) * m;
+	int64_t n = p + ((int64_t)1 << 30);
+	if (e > 0) n += ((int64_t)1 << (30 + e)) - (p < 0 ? (int64_t)1 << 31 : 0);
+	return (int32_t)edgeml_floor_shift64(n, 31 + e);
 }
 
 /*
@@ -46,9 +50,7 @@ static inline int32_t edgeml_rdbpot(int32_t x, int e)
  */
 static inline int8_t edgeml_requantize(uint32_t acc, const int32_t *ch, int32_t zp, int32_t lo, int32_t hi)
 {
-	int32_t shift = ch[EDGEML_CH_SHIFT];
-	int32_t x = edgeml_wrap(shift > 0 ? acc << shift : acc);
-	int32_t v = edgeml_rdbpot(edgeml_srdhm(x, ch[EDGEML_CH_MULTIPLIER]), shift > 0 ? 0 : (int)-shift);
+	int32_t v = edgeml_mbqm(acc, ch[EDGEML_CH_MULTIPLIER], ch[EDGEML_CH_SHIFT]);
 	v = v < lo ? lo : v > hi ? hi : v;
 	return (int8_t)(v + zp);
 }
