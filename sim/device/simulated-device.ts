@@ -18,6 +18,8 @@ import { XsRunner } from '../xs/runner';
 import { xsHostBinary } from '../xs-host/paths';
 import type { Meter } from '../xs/worker';
 import { LineNoise, type LineNoiseOptions } from './line-noise';
+import { type BrokerOptions, MqttBridge } from './mqtt-bridge';
+import { isMqttOp } from './mqtt-wire';
 import { type PtyOptions, SerialPty } from './pty';
 import {
   type BootOptions, type XsStats, Op, OutputFlag, PART_STATE, Status, decodeOutput, decodeUtf8, encodeUtf8,
@@ -55,6 +57,8 @@ export interface SimulatedDeviceOptions {
    * XS host, sim/xs-host, with the native C kernels the device runs). */
   referenceKernels?: boolean;
   crypto?: Crypto;
+  /** Connects the firmware's MQTT agent to this broker (the device config gets the mqtt.* keys). */
+  broker?: BrokerOptions;
 }
 
 export interface CrankRecord {
@@ -109,6 +113,7 @@ export class SimulatedDevice {
   #closed = false;
   #ptys: SerialPty[] = [];
   #lastError: Error | undefined;
+  readonly #mqtt: MqttBridge | undefined;
 
   private constructor(options: SimulatedDeviceOptions) {
     this.#options = options;
@@ -124,6 +129,11 @@ export class SimulatedDevice {
     this.#config = this.#configFile && existsSync(this.#configFile)
       ? (JSON.parse(readFileSync(this.#configFile, 'utf8')) as Record<string, ConfigValue>)
       : { ...(options.config ?? {}) };
+    if (options.broker) {
+      this.#mqtt = new MqttBridge(options.broker);
+      Object.assign(this.#config, brokerConfig(options.broker));
+      this.#saveConfig();
+    }
     const device = this;
     this.serial = {
       write(bytes: Uint8Array): void {
@@ -167,6 +177,11 @@ export class SimulatedDevice {
   /** The runner of the current boot (for measurements). */
   get runner(): XsRunner | undefined {
     return this.#runner;
+  }
+
+  /** The Node half of the MQTT link (broker option only): connection state and counters. */
+  get mqtt(): MqttBridge | undefined {
+    return this.#mqtt;
   }
 
   /** The last error a crank raised on the Node side (XS exceptions are logs, not errors). */
@@ -279,6 +294,7 @@ export class SimulatedDevice {
     await this.#baton.catch(() => {});
     await this.#runner?.close();
     this.#runner = undefined;
+    this.#mqtt?.close();
     this.storage.close();
   }
 
@@ -331,6 +347,7 @@ export class SimulatedDevice {
   }
 
   async #reboot(reason: RebootReason): Promise<void> {
+    this.#mqtt?.drop();
     await this.#runner?.close();
     this.#runner = undefined;
     this.storage.power.restore();
@@ -452,6 +469,7 @@ export class SimulatedDevice {
       case Op.CONFIG_KEYS:
         return encodeUtf8(JSON.stringify(Object.keys(this.#config)));
       default:
+        if (this.#mqtt && isMqttOp(op)) return this.#mqtt.handle(op, body, this.storage.power.off);
         throw new RangeError(`unknown bridge op ${op}`);
     }
   }
@@ -462,6 +480,16 @@ export class SimulatedDevice {
     writeFileSync(temp, JSON.stringify(this.#config, null, 2));
     renameSync(temp, this.#configFile);
   }
+}
+
+/** The device config keys the firmware's agent reads (the password stays in Node, off the disk). */
+function brokerConfig(b: BrokerOptions): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = { 'mqtt.url': b.url };
+  if (b.prefix !== undefined) out['mqtt.prefix'] = b.prefix;
+  if (b.clientId !== undefined) out['mqtt.clientId'] = b.clientId;
+  if (b.username !== undefined) out['mqtt.username'] = b.username;
+  if (b.maxMessage !== undefined) out['mqtt.maxMessage'] = b.maxMessage;
+  return out;
 }
 
 function reply(status: number, body: Uint8Array | undefined): Uint8Array {

@@ -57,6 +57,7 @@ export function registerDevice(factory: ApplicationFactory): void {
       const serial = payload.subarray(28 + sampleBytes);
       let flags = 0;
       try {
+        p.network.poll();
         p.receive(serial.slice());
         p.advance(time, samples, count, first, interval);
       } catch (e) {

@@ -19,6 +19,7 @@ import { createNativeKernels } from '../../firmware/platform/moddable/native-ker
 import {
   type BootOptions, type PartitionGeometry, type XsStats, Op, OutputFlag, Status, decodeUtf8, encodeUtf8,
 } from './protocol';
+import { XsNetwork } from './xs-network';
 
 interface XsHost {
   issueCommand(request: ArrayBuffer): ArrayBuffer;
@@ -295,6 +296,8 @@ export class XsSimPlatform implements Platform {
   readonly config: Config = new BridgeConfig();
   readonly device: DeviceInfo;
   readonly system: System;
+  /** The MQTT link, bridged to a real broker connection in Node (used when the config names a broker). */
+  readonly network = new XsNetwork(rpc, (line) => this.log(line));
   /** The Moddable platform's native kernels, through the same xsmc bindings, in the native XS host. */
   readonly kernels: Kernels | undefined;
   #logs: string[] = [];
