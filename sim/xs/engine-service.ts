@@ -89,6 +89,30 @@ export class XsEngine {
     return (many - none) / iterations;
   }
 
+  /**
+   * Wall-clock microseconds of one predict() on `input`: `repeat` commands timed with
+   * process.hrtime around many inferences in one XS command, minus an empty command (the
+   * round trip), the fastest of a few trials. Runs grow until a trial takes `minMs`.
+   */
+  async microsecondsPerInference(input: ArrayLike<number>, minMs = 40): Promise<number> {
+    const info = this.#loaded();
+    await this.#runner.call('setInput', encodeInputs(info, [input]));
+    const times = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
+    const timed = async (n: number): Promise<number> => {
+      let best = Infinity;
+      for (let trial = 0; trial < 3; trial++) {
+        const start = process.hrtime.bigint();
+        await this.#runner.call('repeat', times(n));
+        best = Math.min(best, Number(process.hrtime.bigint() - start) / 1000);
+      }
+      return best;
+    };
+    await timed(2); // warm-up
+    let n = 1;
+    while ((await timed(n)) < minMs * 1000 && n < 1 << 24) n *= 4;
+    return Math.max(0, (await timed(n)) - (await timed(0))) / n;
+  }
+
   /** Heap allocated by one predict() after warm-up (0 when inference allocates nothing). */
   async allocationPerInference(): Promise<AllocationMeasure> {
     this.#loaded();

@@ -15,19 +15,12 @@ static int32_t value_at(const edgeml_trees *m, uint32_t i)
 	return m->value_bytes == 2 ? ((const int16_t *)m->values)[i] : ((const int32_t *)m->values)[i];
 }
 
-/* What leaf payload p of tree t adds to the scores. */
-static void add_leaf(const edgeml_trees *m, uint32_t t, int32_t p, int32_t *s)
+/* What a dense or sparse leaf of payload p adds to the scores. */
+static void add_table_leaf(const edgeml_trees *m, int32_t p, int32_t *s)
 {
 	uint32_t e, k;
 	int32_t c;
-	switch (m->kind) {
-	case EDGEML_TREES_ADD:
-		s[m->tree_output[t]] += p;
-		break;
-	case EDGEML_TREES_VOTE:
-		s[p]++;
-		break;
-	case EDGEML_TREES_DENSE:
+	if (m->kind == EDGEML_TREES_DENSE) {
 		if (m->value_bytes == 2) {
 			const int16_t *row = (const int16_t *)m->values + p;
 			for (k = 0; k < m->width; k++) s[k] += row[k];
@@ -35,18 +28,25 @@ static void add_leaf(const edgeml_trees *m, uint32_t t, int32_t p, int32_t *s)
 			const int32_t *row = (const int32_t *)m->values + p;
 			for (k = 0; k < m->width; k++) s[k] += row[k];
 		}
-		break;
-	default: /* EDGEML_TREES_SPARSE */
-		if (p < 0) {
-			s[~p] += m->unit;
-			break;
-		}
+	} else if (p < 0) {
+		s[~p] += m->unit;
+	} else {
 		for (e = (uint32_t)p; (c = m->classes[e]) >= 0; e++) s[c] += value_at(m, e);
 		s[~c] += value_at(m, e);
-		break;
 	}
 }
 
+/* Tree t from its root to a leaf: n ends on the leaf entry. */
+#define DESCEND(t, n) \
+	do { \
+		n = t; \
+		if (f[n] < leaf) { \
+			n = (int32_t)x[f[n]] - le < th[n] ? rl[t] : r[n]; \
+			while (f[n] < leaf) n = (int32_t)x[f[n]] - le < th[n] ? n + 1 : r[n]; \
+		} \
+	} while (0)
+
+/* Inline leaves (boosting, hard votes) get loops of their own: their leaf work is one add. */
 #define WALK(NAME, FT, TT, LT) \
 	static void NAME(const edgeml_trees *m, const int16_t *x, int32_t *s) \
 	{ \
@@ -55,15 +55,25 @@ static void add_leaf(const edgeml_trees *m, uint32_t t, int32_t p, int32_t *s)
 		const LT *r = (const LT *)m->right; \
 		const LT *rl = (const LT *)m->root_left; \
 		const uint32_t leaf = m->feature_count; \
+		const uint32_t trees = m->tree_count; \
 		const int32_t le = m->split; \
 		uint32_t t, n; \
-		for (t = 0; t < m->tree_count; t++) { \
-			n = t; \
-			if (f[n] < leaf) { \
-				n = (int32_t)x[f[n]] - le < th[n] ? rl[t] : r[n]; \
-				while (f[n] < leaf) n = (int32_t)x[f[n]] - le < th[n] ? n + 1 : r[n]; \
+		if (m->kind == EDGEML_TREES_ADD) { \
+			const uint16_t *out = m->tree_output; \
+			for (t = 0; t < trees; t++) { \
+				DESCEND(t, n); \
+				s[out[t]] += th[n]; \
 			} \
-			add_leaf(m, t, th[n], s); \
+		} else if (m->kind == EDGEML_TREES_VOTE) { \
+			for (t = 0; t < trees; t++) { \
+				DESCEND(t, n); \
+				s[th[n]]++; \
+			} \
+		} else { \
+			for (t = 0; t < trees; t++) { \
+				DESCEND(t, n); \
+				add_table_leaf(m, th[n], s); \
+			} \
 		} \
 	}
 
