@@ -1,0 +1,145 @@
+// The fleet on the embedded broker, end to end with five simulated devices running the real
+// firmware: fleet ls, telemetry, a staged rollout through the CLI, a rollout of a package that
+// fails its self-test (stops after the canary, nobody changes model), and an update that
+// survives the broker restarting and a device restarting in the middle of the transfer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeChunkRequest, decodeStatus, fleetFilter, parseTopic, TOPIC } from '../../firmware/core/fleet/index';
+import { NO_SLOT } from '../../firmware/core/protocol/index';
+import { startBroker } from '../../host/broker/broker';
+import { connectBroker } from '../../host/fleet/connect';
+import { deploy } from '../../host/fleet/deploy';
+import { preparePackage } from '../../host/fleet/package';
+import { watchTelemetry, TelemetryEvent } from '../../host/fleet/telemetry';
+import { edgemlAsync } from '../support/cli';
+import { failingSelfTestPackage, featurePackage, largeFeaturePackage } from './packages';
+import { jsonLines, Rig, startRig, waitForVersions } from './rig';
+
+describe('a fleet of five on the embedded broker', () => {
+  let rig: Rig;
+  beforeAll(async () => { rig = await startRig({ count: 5 }); });
+  afterAll(async () => { await rig?.close(); });
+
+  it('fleet ls shows every device online with its firmware and model; telemetry brings results and statistics from each', async () => {
+    const ls = await edgemlAsync(['fleet', 'ls', '--json', ...rig.cliArgs]);
+    expect(ls.stderr).toBe('');
+    expect(ls.code).toBe(0);
+    const listed = JSON.parse(ls.stdout) as { id: string; online: boolean; firmwareVersion: string; model: { name: string; version: number } }[];
+    expect(listed.map((d) => d.id)).toEqual(rig.fleet.devices.map((d) => d.id));
+    for (const d of listed) expect(d).toMatchObject({ online: true, firmwareVersion: expect.any(String), model: { name: 'vibration-v1', version: 1 } });
+
+    const seen = new Map<string, Set<string>>();
+    let watch: { stop(): Promise<void> } | undefined;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`telemetry after 15 s: ${JSON.stringify([...seen].map(([id, s]) => [id, [...s]]))}`)), 15_000);
+      const onEvent = (e: TelemetryEvent) => {
+        if (e.type === 'malformed') return reject(new Error(`malformed telemetry from ${e.deviceId}: ${e.reason}`));
+        if (e.type === 'result') expect(e.result.classIndex).toBeGreaterThanOrEqual(0);
+        const kinds = seen.get(e.deviceId) ?? new Set<string>();
+        seen.set(e.deviceId, kinds.add(e.type));
+        if (rig.fleet.devices.every((d) => seen.get(d.id)?.has('result') && seen.get(d.id)?.has('stats'))) { clearTimeout(timer); resolve(); }
+      };
+      watchTelemetry(rig.client, 'edgeml', onEvent).then((w) => { watch = w; }, reject);
+    }).finally(() => watch?.stop());
+  });
+
+  it('a staged rollout with a 20% canary updates all five; fleet ls shows the new version', async () => {
+    const file = rig.file('v2.edgm', featurePackage({ version: 2, signer: rig.keys.signer }));
+    const r = await edgemlAsync(['deploy', file, '--devices', 'all', '--canary', '20%', '--json', '--timeout', '30', ...rig.cliArgs]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events.filter((e) => e.type === 'stage').map((e) => (e.devices as string[]).length)).toEqual([1, 4]);
+    const outcomes = events.filter((e) => e.type === 'device');
+    expect(outcomes).toHaveLength(5);
+    for (const o of outcomes) expect(o).toMatchObject({ outcome: 'activated', code: 'OK', verified: true, model: { version: 2 } });
+    expect(events.at(-1)).toMatchObject({ type: 'summary', failed: [], skipped: [], stoppedAfterStage: null });
+    const devices = await waitForVersions(rig, 2);
+    expect(devices.map((d) => [d.id, d.online, d.model?.name])).toEqual(rig.fleet.devices.map((d) => [d.id, true, 'vibration-v2']));
+  });
+
+  it('a package that fails its self-test stops the rollout after the canary and every device keeps its model', async () => {
+    const before = await rig.devices();
+    const file = rig.file('v3-bad.edgm', failingSelfTestPackage(3, rig.keys.signer));
+    const r = await edgemlAsync(['deploy', file, '--devices', 'all', '--canary', '20%', '--max-failures', '0', '--json', '--timeout', '30', ...rig.cliArgs]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^edgeml: the rollout stopped after stage 1; 4 device\(s\) not offered the update; 1 device\(s\) failed: sim-0 \(SELFTEST_FAILED\); they keep their previous model\n$/);
+    const events = jsonLines(r.stdout);
+    expect(events.filter((e) => e.type === 'stage')).toHaveLength(1);
+    expect(events.find((e) => e.type === 'device')).toMatchObject({ deviceId: 'sim-0', outcome: 'failed', code: 'SELFTEST_FAILED', verified: true, model: { version: 2 } });
+    expect(events.find((e) => e.type === 'stopped')).toMatchObject({ afterStage: 1, failures: 1, maxFailures: 0 });
+    expect(events.at(-1)).toMatchObject({ type: 'summary', updated: [], skipped: ['sim-1', 'sim-2', 'sim-3', 'sim-4'] });
+    const after = await rig.devices();
+    expect(after.map((d) => [d.id, d.online, d.model])).toEqual(before.map((d) => [d.id, true, d.model]));
+    expect(after.every((d) => d.model?.version === 2)).toBe(true);
+  });
+});
+
+describe('an update survives a broker restart and a device restart mid-transfer', () => {
+  let rig: Rig;
+  // Small chunks: the 32 KB transfer takes long enough to be interrupted twice.
+  beforeAll(async () => { rig = await startRig({ count: 2, config: { 'ota.chunk': 256, 'ota.retryMs': 500 } }); });
+  afterAll(async () => { await rig?.close(); });
+
+  it('resumes from what each device holds, activates once, and no device is ever without a model', async () => {
+    const pkg = preparePackage(largeFeaturePackage({ version: 4, bytes: 32 * 1024, signer: rig.keys.signer }));
+    const port = rig.broker!.port;
+    // A second observer: statuses (a model at every step) and chunk requests (where each device resumes).
+    const spy = await connectBroker({ ...rig.settings, clientId: 'spy' });
+    const statuses: { id: string; online: boolean; hasModel: boolean }[] = [];
+    const requests: { id: string; offset: number; at: number }[] = [];
+    spy.on('message', (topic, payload) => {
+      const t = parseTopic('edgeml', topic);
+      if (!t || payload.length === 0) return;
+      if (t.kind === TOPIC.STATUS) {
+        const s = decodeStatus(payload);
+        statuses.push({ id: t.deviceId, online: s.online, hasModel: s.info !== undefined && s.info.activeSlot !== NO_SLOT });
+      } else if (t.kind === TOPIC.CHUNK_REQUEST) {
+        requests.push({ id: t.deviceId, offset: decodeChunkRequest(payload).offset, at: Date.now() });
+      }
+    });
+    await spy.subscribeAsync([fleetFilter('edgeml', TOPIC.STATUS), fleetFilter('edgeml', TOPIC.CHUNK_REQUEST)]);
+
+    let brokerRestarted: Promise<void> | undefined;
+    let brokerBackAt = 0;
+    let deviceRebootedAt = 0;
+    const progress = (id: string, percent: number) => {
+      if (id === 'sim-0' && percent >= 20 && !brokerRestarted) {
+        brokerRestarted = (async () => {
+          await rig.broker!.close();
+          await new Promise((r) => setTimeout(r, 800));
+          rig.broker = await startBroker({ port });
+          brokerBackAt = Date.now();
+        })();
+      }
+      if (id === 'sim-1' && percent >= 60 && brokerRestarted && deviceRebootedAt === 0) {
+        deviceRebootedAt = Date.now();
+        void rig.fleet.devices[1].reboot();
+      }
+    };
+    const summary = await deploy(rig.client, 'edgeml', pkg, {
+      devices: 'all', timeoutMs: 30_000,
+      onEvent: (e) => { if (e.type === 'progress') progress(e.deviceId, e.percent); },
+    });
+    await brokerRestarted;
+    expect(deviceRebootedAt, 'the device was restarted mid-transfer').toBeGreaterThan(0);
+    expect(summary.outcomes.map((o) => [o.deviceId, o.outcome, o.verified])).toEqual([['sim-0', 'activated', true], ['sim-1', 'activated', true]]);
+
+    // The transfer went on through the new broker, from where it was (sim-0 held at least 20%).
+    const afterRestart = requests.filter((r) => r.id === 'sim-0' && r.at > brokerBackAt);
+    expect(afterRestart.length).toBeGreaterThan(0);
+    expect(afterRestart[0].offset).toBeGreaterThanOrEqual(pkg.size / 5 - 256);
+    // The restarted device asked for the bytes after those its slot held on flash, not from the start.
+    const resumedAt = requests.find((r) => r.id === 'sim-1' && r.at > deviceRebootedAt);
+    expect(resumedAt?.offset).toBeGreaterThan(0);
+    // Activated once: the package runs and the previous slot still holds v1 (a second activation would have replaced it).
+    for (const id of ['sim-0', 'sim-1']) {
+      const info = await edgemlAsync(['info', '--device', id, '--json', ...rig.cliArgs]);
+      expect(info.code, info.stderr).toBe(0);
+      const slots = (JSON.parse(info.stdout) as { slots: { state: string; modelVersion: number }[] }).slots;
+      expect(slots.map((s) => [s.state, s.modelVersion]).sort()).toEqual([['ACTIVE', 4], ['PREVIOUS', 1]]);
+    }
+    expect(statuses.filter((s) => s.online).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s.online && !s.hasModel)).toEqual([]);
+    await spy.endAsync(true);
+  });
+});
