@@ -2,6 +2,7 @@
 // asked for). Each stage offers the package to its devices at once and waits for every outcome;
 // when the failures so far exceed the limit, the rollout stops after that stage and the devices
 // not reached keep their model without being offered anything.
+import { setMaxListeners } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { decodeOtaState, deviceTopics, FleetError, isDeviceId, TOPIC } from '../../firmware/core/fleet/index';
 import { CliError, EXIT } from '../cli/errors';
@@ -69,6 +70,12 @@ export async function deploy(client: MqttClient, prefix: string, pkg: FleetPacka
     client.publish(deviceTopics(prefix, id).offer, offer, { qos: 1, retain: true }, () => undefined);
   };
   const stops: (() => Promise<void>)[] = [() => tracker.stop()];
+  // Every device of a stage listens for an interruption: a signal of our own, without the listener limit.
+  const interrupt = new AbortController();
+  setMaxListeners(0, interrupt.signal);
+  const onAbort = () => interrupt.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  stops.push(async () => options.signal?.removeEventListener('abort', onAbort));
   try {
     client.on('connect', reoffer);
     stops.push(async () => { client.off('connect', reoffer); });
@@ -89,7 +96,7 @@ export async function deploy(client: MqttClient, prefix: string, pkg: FleetPacka
     emit({ type: 'start', package: summary, stages });
     const lastPercent = new Map<string, number>();
     const ctx = {
-      pkg, tracker, signal: options.signal,
+      pkg, tracker, signal: interrupt.signal,
       timeoutMs: options.timeoutMs ?? 60_000,
       statusWaitMs: Math.min(options.timeoutMs ?? 60_000, 10_000),
       route: (id: string, fn: (s: DeviceSignal) => void) => { routes.set(id, fn); return () => routes.delete(id); },

@@ -1,5 +1,5 @@
-// The fleet on the embedded broker, end to end with five simulated devices running the real
-// firmware: fleet ls, telemetry, a staged rollout through the CLI, a rollout of a package that
+// The fleet on the embedded broker, end to end with five (twenty under EDGEML_FULL) simulated
+// devices running the real firmware: fleet ls, telemetry, a staged rollout through the CLI, a rollout of a package that
 // fails its self-test (stops after the canary, nobody changes model), and an update that
 // survives the broker restarting and a device restarting in the middle of the transfer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +14,14 @@ import { edgemlAsync } from '../support/cli';
 import { failingSelfTestPackage, featurePackage, largeFeaturePackage } from './packages';
 import { jsonLines, Rig, startRig, waitForVersions } from './rig';
 
-describe('a fleet of five on the embedded broker', () => {
+const FULL = !!process.env.EDGEML_FULL;
+const N = FULL ? 20 : 5;
+/** The canary of a 10% rollout: ceil(0.1 N), at least one. */
+const CANARY = Math.max(1, Math.ceil(N / 10));
+
+describe(`a fleet of ${N} on the embedded broker`, () => {
   let rig: Rig;
-  beforeAll(async () => { rig = await startRig({ count: 5 }); });
+  beforeAll(async () => { rig = await startRig({ count: N }); });
   afterAll(async () => { await rig?.close(); });
 
   it('fleet ls shows every device online with its firmware and model; telemetry brings results and statistics from each', async () => {
@@ -42,15 +47,15 @@ describe('a fleet of five on the embedded broker', () => {
     }).finally(() => watch?.stop());
   });
 
-  it('a staged rollout with a 20% canary updates all five; fleet ls shows the new version', async () => {
+  it(`a staged rollout with a 10% canary updates all ${N}; fleet ls shows the new version`, async () => {
     const file = rig.file('v2.edgm', featurePackage({ version: 2, signer: rig.keys.signer }));
-    const r = await edgemlAsync(['deploy', file, '--devices', 'all', '--canary', '20%', '--json', '--timeout', '30', ...rig.cliArgs]);
+    const r = await edgemlAsync(['deploy', file, '--devices', 'all', '--canary', '10%', '--json', '--timeout', '30', ...rig.cliArgs]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const events = jsonLines(r.stdout);
-    expect(events.filter((e) => e.type === 'stage').map((e) => (e.devices as string[]).length)).toEqual([1, 4]);
+    expect(events.filter((e) => e.type === 'stage').map((e) => (e.devices as string[]).length)).toEqual([CANARY, N - CANARY]);
     const outcomes = events.filter((e) => e.type === 'device');
-    expect(outcomes).toHaveLength(5);
+    expect(outcomes).toHaveLength(N);
     for (const o of outcomes) expect(o).toMatchObject({ outcome: 'activated', code: 'OK', verified: true, model: { version: 2 } });
     expect(events.at(-1)).toMatchObject({ type: 'summary', failed: [], skipped: [], stoppedAfterStage: null });
     const devices = await waitForVersions(rig, 2);
@@ -60,14 +65,17 @@ describe('a fleet of five on the embedded broker', () => {
   it('a package that fails its self-test stops the rollout after the canary and every device keeps its model', async () => {
     const before = await rig.devices();
     const file = rig.file('v3-bad.edgm', failingSelfTestPackage(3, rig.keys.signer));
-    const r = await edgemlAsync(['deploy', file, '--devices', 'all', '--canary', '20%', '--max-failures', '0', '--json', '--timeout', '30', ...rig.cliArgs]);
+    const r = await edgemlAsync(['deploy', file, '--devices', 'all', '--canary', '10%', '--max-failures', '0', '--json', '--timeout', '30', ...rig.cliArgs]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^edgeml: the rollout stopped after stage 1; 4 device\(s\) not offered the update; 1 device\(s\) failed: sim-0 \(SELFTEST_FAILED\); they keep their previous model\n$/);
+    const canary = rig.fleet.devices.slice(0, CANARY).map((d) => d.id);
+    expect(r.stderr).toBe(`edgeml: the rollout stopped after stage 1; ${N - CANARY} device(s) not offered the update; ${CANARY} device(s) failed: ${canary.map((id) => `${id} (SELFTEST_FAILED)`).join(', ')}; they keep their previous model\n`);
     const events = jsonLines(r.stdout);
     expect(events.filter((e) => e.type === 'stage')).toHaveLength(1);
-    expect(events.find((e) => e.type === 'device')).toMatchObject({ deviceId: 'sim-0', outcome: 'failed', code: 'SELFTEST_FAILED', verified: true, model: { version: 2 } });
-    expect(events.find((e) => e.type === 'stopped')).toMatchObject({ afterStage: 1, failures: 1, maxFailures: 0 });
-    expect(events.at(-1)).toMatchObject({ type: 'summary', updated: [], skipped: ['sim-1', 'sim-2', 'sim-3', 'sim-4'] });
+    const outcomes = events.filter((e) => e.type === 'device');
+    expect(outcomes.map((o) => o.deviceId).sort()).toEqual(canary);
+    for (const o of outcomes) expect(o).toMatchObject({ outcome: 'failed', code: 'SELFTEST_FAILED', verified: true, model: { version: 2 } });
+    expect(events.find((e) => e.type === 'stopped')).toMatchObject({ afterStage: 1, failures: CANARY, maxFailures: 0 });
+    expect(events.at(-1)).toMatchObject({ type: 'summary', updated: [], skipped: rig.fleet.devices.slice(CANARY).map((d) => d.id) });
     const after = await rig.devices();
     expect(after.map((d) => [d.id, d.online, d.model])).toEqual(before.map((d) => [d.id, true, d.model]));
     expect(after.every((d) => d.model?.version === 2)).toBe(true);
