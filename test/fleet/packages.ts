@@ -8,7 +8,7 @@ import { ENSEMBLES, randomEnsemble, treePackageDef } from '../../tools/reference
 import { CONFIG, featurePackage } from '../device/packages';
 import { Prng } from '../support/prng';
 
-export { featurePackage, makeKeys } from '../device/packages';
+export { featurePackage } from '../device/packages';
 
 /** A signed forest on the device's features of about `bytes` bytes (at least), version `version`. */
 export function largeFeaturePackage(options: { version: number; bytes: number; signer: Signer; seed?: number }): Uint8Array {

@@ -10,10 +10,13 @@ import { listDevices, DeviceSummary } from '../../host/fleet/devices';
 import { SimulatedFleet, startSimulatedFleet } from '../../sim/device/fleet';
 import type { Keys } from '../device/packages';
 import { Mosquitto } from '../support/mosquitto';
-import { featurePackage, makeKeys } from './packages';
+import { createSigner, generateSigningKeys, rawPublicKey } from '../../host/package/signing';
+import { featurePackage } from './packages';
 
 export interface Rig {
   keys: Keys;
+  /** The private key (PEM) of `keys`, for the CLI's --signing-key. */
+  privateKeyPem: string;
   fleet: SimulatedFleet;
   settings: BrokerSettings;
   client: MqttClient;
@@ -28,7 +31,8 @@ export interface Rig {
 }
 
 export async function startRig(options: { count: number; mosquitto?: Mosquitto; config?: Record<string, number> }): Promise<Rig> {
-  const keys = makeKeys();
+  const pem = generateSigningKeys();
+  const keys: Keys = { signer: createSigner(pem.privateKeyPem), raw: rawPublicKey(pem.publicKeyPem) };
   const m = options.mosquitto;
   const broker = m ? undefined : await startBroker({ port: 0 });
   const url = m?.url ?? broker!.url;
@@ -45,7 +49,7 @@ export async function startRig(options: { count: number; mosquitto?: Mosquitto; 
     const client = await connectBroker(settings);
     const f = fleet;
     const rig: Rig = {
-      keys, fleet: f, settings, client, broker,
+      keys, privateKeyPem: pem.privateKeyPem, fleet: f, settings, client, broker,
       cliArgs: ['--broker', url, ...(m ? ['--username', m.username, '--password', m.password] : [])],
       file: (name, bytes) => { const path = join(dir, name); writeFileSync(path, bytes); return path; },
       devices: () => listDevices(client, 'edgeml', { settleMs: 300 }),

@@ -11,6 +11,7 @@ import { deploy } from '../../host/fleet/deploy';
 import { preparePackage } from '../../host/fleet/package';
 import { watchTelemetry, TelemetryEvent } from '../../host/fleet/telemetry';
 import { edgemlAsync } from '../support/cli';
+import { startCli } from '../support/spawn-cli';
 import { failingSelfTestPackage, featurePackage, largeFeaturePackage } from './packages';
 import { jsonLines, Rig, startRig, waitForVersions } from './rig';
 
@@ -79,6 +80,39 @@ describe(`a fleet of ${N} on the embedded broker`, () => {
     const after = await rig.devices();
     expect(after.map((d) => [d.id, d.online, d.model])).toEqual(before.map((d) => [d.id, true, d.model]));
     expect(after.every((d) => d.model?.version === 2)).toBe(true);
+  });
+  it('an older version is refused; with --force and the signing key it is taken (a signed downgrade)', async () => {
+    const v1 = rig.file('v1.edgm', featurePackage({ version: 1, signer: rig.keys.signer }));
+    const refused = await edgemlAsync(['deploy', v1, '--devices', 'sim-0', '--json', '--timeout', '30', ...rig.cliArgs]);
+    expect(refused.code).toBe(1);
+    expect(jsonLines(refused.stdout).find((e) => e.type === 'device')).toMatchObject({ outcome: 'refused', code: 'OLDER_VERSION', verified: true, model: { version: 2 } });
+    const key = rig.file('fleet.key', new TextEncoder().encode(rig.privateKeyPem));
+    const forced = await edgemlAsync(['deploy', v1, '--devices', 'sim-0', '--force', '--signing-key', key, '--json', '--timeout', '30', ...rig.cliArgs]);
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    expect(jsonLines(forced.stdout).find((e) => e.type === 'device')).toMatchObject({ outcome: 'activated', verified: true, model: { version: 1 } });
+  });
+
+  it('fleet watch prints telemetry as JSON lines and leaves cleanly on Ctrl-C', async () => {
+    const watch = startCli(['fleet', 'watch', '--json', '--devices', 'sim-1', ...rig.cliArgs]);
+    try {
+      await watch.waitFor(/"type":"result"/, 15_000);
+      expect(await watch.stop('SIGINT')).toBe(0);
+      const events = jsonLines(watch.stdout());
+      expect(new Set(events.map((e) => e.device))).toEqual(new Set(['sim-1']));
+      expect(events.find((e) => e.type === 'result')).toMatchObject({ device: 'sim-1', class: expect.any(Number), label: expect.any(String) });
+    } finally {
+      await watch.stop('SIGKILL');
+    }
+  });
+
+  it('refuses a file that is not a package (exit 3) and a FORCE without its key (exit 2) before publishing anything', async () => {
+    const notPackage = await edgemlAsync(['deploy', rig.file('notes.txt', new TextEncoder().encode('hello')), '--devices', 'all', ...rig.cliArgs]);
+    expect(notPackage.code).toBe(3);
+    expect(notPackage.stderr).toMatch(/^edgeml: not a valid model package \(/);
+    const force = await edgemlAsync(['deploy', 'any.edgm', '--devices', 'all', '--force', ...rig.cliArgs]);
+    expect(force.code).toBe(2);
+    expect(force.stderr).toBe('edgeml: --force and --signing-key go together: the FORCE flag is signed\n');
   });
 });
 
