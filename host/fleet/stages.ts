@@ -9,14 +9,19 @@ export function parsePercent(text: string): number {
   return p / 100;
 }
 
+/** Returns a copy of `cumulative`; throws RangeError unless it ascends within (0, 1]. */
+export function checkStages(cumulative: readonly number[]): number[] {
+  if (cumulative.some((f, i) => !(f > 0 && f <= 1) || (i > 0 && f <= cumulative[i - 1]))) throw new RangeError('stage sizes must ascend within (0%, 100%]');
+  return [...cumulative];
+}
+
 /**
  * Devices of each stage. `cumulative` are the fractions of the fleet done after each stage
  * (ascending; 1 is added when missing). A stage takes at least one new device; stages that would
  * add none are dropped.
  */
 export function planStages(devices: readonly string[], cumulative: readonly number[]): string[][] {
-  const fractions = [...cumulative];
-  if (fractions.some((f, i) => !(f > 0 && f <= 1) || (i > 0 && f <= fractions[i - 1]))) throw new RangeError('stage sizes must ascend within (0%, 100%]');
+  const fractions = checkStages(cumulative);
   if (fractions.at(-1) !== 1) fractions.push(1);
   const stages: string[][] = [];
   let done = 0;

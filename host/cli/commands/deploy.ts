@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { addBrokerOptions, BrokerCliOptions, brokerSettings, withBroker } from '../../fleet/connect';
 import { deploy, DeployEvent, DeploySummary } from '../../fleet/deploy';
 import { preparePackage } from '../../fleet/package';
-import { parsePercent } from '../../fleet/stages';
+import { checkStages, parsePercent } from '../../fleet/stages';
 import { readPackageFile } from '../../package/read';
 import { CliError, EXIT } from '../errors';
 
@@ -56,11 +56,9 @@ function stagesOf(opts: DeployCliOptions): number[] | undefined {
   if (opts.canary !== undefined && opts.stages !== undefined) throw new CliError('--canary and --stages exclude each other', EXIT.usage);
   try {
     if (opts.canary !== undefined) return [parsePercent(opts.canary)];
-    const stages = opts.stages?.split(',').map(parsePercent);
-    if (stages?.some((f, i) => i > 0 && f <= stages[i - 1])) throw new RangeError(`--stages ${opts.stages}: sizes must ascend`);
-    return stages;
+    return opts.stages === undefined ? undefined : checkStages(opts.stages.split(',').map(parsePercent));
   } catch (e) {
-    if (e instanceof RangeError) throw new CliError(e.message, EXIT.usage);
+    if (e instanceof RangeError) throw new CliError(`${opts.canary !== undefined ? '--canary' : '--stages'}: ${e.message}`, EXIT.usage);
     throw e;
   }
 }
