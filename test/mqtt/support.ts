@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { decodeChunkRequest, deviceTopics, encodeChunk, encodeOffer, forceSignedBytes, type DeviceTopics, type Offer } from '../../firmware/core/fleet';
+import { decodeChunkRequest, deviceTopics, matchesPrefix, encodeChunk, encodeOffer, forceSignedBytes, type DeviceTopics, type Offer } from '../../firmware/core/fleet';
 import { startBroker, type RunningBroker } from '../../host/broker/broker';
 import { installModel } from '../../sim/device/fleet';
 import type { BrokerOptions } from '../../sim/device/mqtt-bridge';
@@ -73,9 +73,11 @@ export function offerOf(pkg: Uint8Array, modelVersion: number, force?: Signer): 
 /** Serves CHUNK_REQUESTs of `topics` from `pkg`; `hold(offset)` true leaves a request unanswered. */
 export function serveChunks(host: HostClient, topics: DeviceTopics, pkg: Uint8Array, hold: (offset: number) => boolean = () => false): { requests: number[]; stop(): void } {
   const requests: number[] = [];
+  const hash = sha256(pkg);
   const onMessage = (topic: string, payload: Buffer) => {
     if (topic !== topics.chunkRequest) return;
     const r = decodeChunkRequest(payload);
+    if (!matchesPrefix(r.hash, hash)) return; // another package's request: another server's
     requests.push(r.offset);
     if (hold(r.offset)) return;
     void host.publish(topics.chunk, encodeChunk({ hash: r.hash, offset: r.offset, data: pkg.subarray(r.offset, r.offset + r.length) }));

@@ -37,7 +37,7 @@ export class OtaDownloader {
   /** Largest data a CHUNK may carry here (maxMessage minus the CHUNK header). */
   readonly #maxData: number;
   #download: Download | undefined;
-  /** Hashes answered REFUSED or FAILED this boot, as hex: repeated offers are ignored. */
+  /** Offers answered REFUSED or FAILED this boot (hash as hex, and FORCE): repeats are ignored. */
   readonly #finished: string[] = [];
 
   constructor(device: Device, settings: AgentSettings, link: OtaLink, maxData: number) {
@@ -70,12 +70,12 @@ export class OtaDownloader {
     const current = this.#download;
     if (current && equal(current.offer.sha256, offer.sha256)) {
       // The retained offer again (a reconnection): carry on from what the slot holds.
-      this.#publish(OtaPhase.DOWNLOADING, 'OK', current.held, 'resumed');
       this.#request();
+      this.#publish(OtaPhase.DOWNLOADING, 'OK', current.held, 'resumed');
       return;
     }
     this.#stop();
-    if (this.#finished.indexOf(hex(offer.sha256)) >= 0) return;
+    if (this.#finished.indexOf(offerKey(offer)) >= 0) return;
     this.#start(offer);
   }
 
@@ -94,25 +94,25 @@ export class OtaDownloader {
     const store = this.#device.store;
     const upload = store.upload;
     if (!upload || !equal(upload.sha256, d.offer.sha256)) {
-      this.#fail(d, 'BUSY', 'a serial upload took over the slot');
+      this.#failed(d, 'BUSY', 'a serial upload took over the slot');
       return;
     }
     try {
       d.held = store.write(chunk.offset, chunk.data).nextOffset;
     } catch (e) {
-      this.#fail(d, codeOf(e), messageOf(e));
+      this.#failed(d, codeOf(e), messageOf(e));
       return;
     }
     if (d.held >= d.offer.size) {
       this.#finish(d);
       return;
     }
+    this.#request();
     const now = this.#clock.now();
     if (now - d.lastProgress >= this.#settings.progressMs) {
       d.lastProgress = now;
       this.#publish(OtaPhase.DOWNLOADING, 'OK', d.held, 'downloading');
     }
-    this.#request();
   }
 
   stop(): void {
@@ -136,24 +136,24 @@ export class OtaDownloader {
       return;
     }
     if (offer.size > store.freeSlotSize) {
-      this.#refuse(sha, offer.size, 'MODEL_TOO_LARGE', `${offer.size} bytes; the free slot holds ${store.freeSlotSize}`);
+      this.#refuse(offer, 'MODEL_TOO_LARGE', `${offer.size} bytes; the free slot holds ${store.freeSlotSize}`);
       return;
     }
     const model = d.model;
     const forced = isForced(offer);
     if (forced && !this.#forceSigned(offer)) {
-      this.#refuse(sha, offer.size, 'BAD_SIGNATURE', 'the FORCE signature does not verify with the trusted key');
+      this.#refuse(offer, 'BAD_SIGNATURE', 'the FORCE signature does not verify with the trusted key');
       return;
     }
     if (model && !forced && offer.modelVersion <= model.header.modelVersion) {
-      this.#refuse(sha, offer.size, 'OLDER_VERSION', `version ${offer.modelVersion} is not newer than the active ${model.header.modelVersion}`);
+      this.#refuse(offer, 'OLDER_VERSION', `version ${offer.modelVersion} is not newer than the active ${model.header.modelVersion}`);
       return;
     }
     let resumeOffset: number;
     try {
       resumeOffset = store.begin({ size: offer.size, sha256: sha, modelVersion: offer.modelVersion, force: forced }).resumeOffset;
     } catch (e) {
-      this.#refuse(sha, offer.size, codeOf(e), messageOf(e));
+      this.#refuse(offer, codeOf(e), messageOf(e));
       return;
     }
     const download: Download = { offer, prefix: hashPrefix(sha), held: resumeOffset, retry: undefined, lastProgress: this.#clock.now() };
@@ -162,8 +162,10 @@ export class OtaDownloader {
       this.#finish(download);
       return;
     }
-    this.#publish(OtaPhase.DOWNLOADING, 'OK', resumeOffset, resumeOffset > 0 ? 'resumed' : 'started');
     this.#request();
+    // The retained state goes last: aedes 1.2 loses a retained QoS 0 message that another
+    // publish follows in the same TCP read.
+    this.#publish(OtaPhase.DOWNLOADING, 'OK', resumeOffset, resumeOffset > 0 ? 'resumed' : 'started');
   }
 
   #forceSigned(offer: Offer): boolean {
@@ -190,39 +192,34 @@ export class OtaDownloader {
 
   #finish(d: Download): void {
     this.#stop();
-    const sha = d.offer.sha256;
     let result;
     try {
       result = this.#device.store.end();
     } catch (e) {
-      this.#failed(sha, d, codeOf(e), messageOf(e));
+      this.#failed(d, codeOf(e), messageOf(e));
       return;
     }
     if (!result.ok) {
-      this.#failed(sha, d, result.codeName, result.message);
+      this.#failed(d, result.codeName, result.message);
       return;
     }
     try {
       const a = this.#device.activate(result.slot);
-      this.#publishFor(sha, OtaPhase.ACTIVATED, 'OK', d.held, d.offer.size, `slot ${a.slot}: ${a.name} v${a.modelVersion}`);
+      this.#publishFor(d.offer.sha256, OtaPhase.ACTIVATED, 'OK', d.held, d.offer.size, `slot ${a.slot}: ${a.name} v${a.modelVersion}`);
     } catch (e) {
-      this.#failed(sha, d, codeOf(e), messageOf(e));
+      this.#failed(d, codeOf(e), messageOf(e));
     }
   }
 
-  #fail(d: Download, code: ErrorCodeName, message: string): void {
+  #failed(d: Download, code: ErrorCodeName, message: string): void {
     this.#stop();
-    this.#failed(d.offer.sha256, d, code, message);
+    this.#finished.push(offerKey(d.offer));
+    this.#publishFor(d.offer.sha256, OtaPhase.FAILED, code, d.held, d.offer.size, message);
   }
 
-  #failed(sha: Uint8Array, d: Download, code: ErrorCodeName, message: string): void {
-    this.#finished.push(hex(sha));
-    this.#publishFor(sha, OtaPhase.FAILED, code, d.held, d.offer.size, message);
-  }
-
-  #refuse(sha: Uint8Array, size: number, code: ErrorCodeName, message: string): void {
-    this.#finished.push(hex(sha));
-    this.#publishFor(sha, OtaPhase.REFUSED, code, 0, size, message);
+  #refuse(offer: Offer, code: ErrorCodeName, message: string): void {
+    this.#finished.push(offerKey(offer));
+    this.#publishFor(offer.sha256, OtaPhase.REFUSED, code, 0, offer.size, message);
   }
 
   #stop(): void {
@@ -251,9 +248,10 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+/** What identifies an offer for "already answered": the hash, and whether it is forced. */
+function offerKey(offer: Offer): string {
+  let s = isForced(offer) ? 'F' : '';
+  for (let i = 0; i < offer.sha256.length; i++) s += (offer.sha256[i] < 16 ? '0' : '') + offer.sha256[i].toString(16);
   return s;
 }
 
