@@ -1,7 +1,8 @@
 // The fleet on the embedded broker, end to end with five (twenty under EDGEML_FULL) simulated
 // devices running the real firmware: fleet ls, telemetry, a staged rollout through the CLI, a rollout of a package that
 // fails its self-test (stops after the canary, nobody changes model), and an update that
-// survives the broker restarting and a device restarting in the middle of the transfer.
+// survives the broker restarting and a device restarting in the middle of the transfer, and a
+// rollout stopped with Ctrl-C.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeChunkRequest, decodeStatus, fleetFilter, parseTopic, TOPIC } from '../../firmware/core/fleet/index';
 import { NO_SLOT } from '../../firmware/core/protocol/index';
@@ -116,7 +117,7 @@ describe(`a fleet of ${N} on the embedded broker`, () => {
   });
 });
 
-describe('an update survives a broker restart and a device restart mid-transfer', () => {
+describe('interrupted updates on two devices: broker restart, device restart, Ctrl-C', () => {
   let rig: Rig;
   // Small chunks: the 32 KB transfer takes long enough to be interrupted twice.
   beforeAll(async () => { rig = await startRig({ count: 2, config: { 'ota.chunk': 256, 'ota.retryMs': 500 } }); });
@@ -183,5 +184,26 @@ describe('an update survives a broker restart and a device restart mid-transfer'
     expect(statuses.filter((s) => s.online).length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s.online && !s.hasModel)).toEqual([]);
     await spy.endAsync(true);
+  });
+
+  it('Ctrl-C in the middle of a rollout: exit 130, offers withdrawn, every device on its model', async () => {
+    const file = rig.file('v5.edgm', largeFeaturePackage({ version: 5, bytes: 32 * 1024, signer: rig.keys.signer }));
+    const run = startCli(['deploy', file, '--devices', 'all', '--json', ...rig.cliArgs]);
+    try {
+      await run.waitFor(/"type":"progress"/, 20_000);
+      expect(await run.stop('SIGINT')).toBe(130);
+      expect(run.stderr()).toMatch(/^edgeml: interrupted during stage 1: offers withdrawn/);
+    } finally {
+      await run.stop('SIGKILL');
+    }
+    const offers: string[] = [];
+    const spy = await connectBroker({ ...rig.settings, clientId: 'offers' });
+    spy.on('message', (topic, payload) => { if (payload.length > 0) offers.push(topic); });
+    await spy.subscribeAsync(fleetFilter('edgeml', TOPIC.OFFER));
+    await new Promise((r) => setTimeout(r, 300));
+    await spy.endAsync(true);
+    expect(offers, 'no retained offer is left').toEqual([]);
+    const devices = await waitForVersions(rig, 4);
+    expect(devices.map((d) => [d.id, d.online, d.model?.version])).toEqual([['sim-0', true, 4], ['sim-1', true, 4]]);
   });
 });
