@@ -122,7 +122,7 @@ const CONNACK: Record<number, string> = {
   5: 'not authorized (wrong user name or password, or a user this broker does not let in)',
 };
 
-export function explainConnectError(s: BrokerSettings, e: Error): BrokerError {
+function explainConnectError(s: BrokerSettings, e: Error): BrokerError {
   const code = (e as { code?: string | number }).code;
   const who = s.username === undefined ? 'without a user name (pass --username and --password)' : `as user "${s.username}"`;
   if (typeof code === 'number') {

@@ -168,5 +168,3 @@ async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
   await Promise.race([p.catch(() => undefined), new Promise((r) => { timer = setTimeout(r, ms); })]);
   clearTimeout(timer);
 }
-
-export type { DeviceOutcome, FleetPackage };
