@@ -38,7 +38,7 @@ export async function startRig(options: { count: number; mosquitto?: Mosquitto; 
   const url = m?.url ?? broker!.url;
   const credentials = m ? { username: m.username, password: m.password } : {};
   const dir = mkdtempSync(join(tmpdir(), 'edgeml-fleet-'));
-  const config = { 'telemetry.statsSeconds': 2, ...options.config };
+  const config = { 'telemetry.stats': 2, ...options.config };
   let fleet: SimulatedFleet | undefined;
   try {
     fleet = await startSimulatedFleet({

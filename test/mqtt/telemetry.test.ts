@@ -1,6 +1,6 @@
 // Telemetry from a simulated device (the real firmware in XS) on the embedded broker: batches
-// of RESULT frames, never more often than telemetry.ms, at most telemetry.maxResults each (the
-// event sequence numbers show what was left out), a STATS_REPORT every telemetry.statsSeconds.
+// of RESULT frames, never more often than telemetry.ms, at most telemetry.max each (the
+// event sequence numbers show what was left out), a STATS_REPORT every telemetry.stats seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTelemetry } from '../../firmware/core/fleet';
 import { MSG, decodeMessage } from '../../firmware/core/protocol';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   host = await HostClient.connect(broker.url, 'telemetry-test');
   dev = await startDevice(broker, 'dev-telemetry', {
     trustedKey: keys.raw, model: featurePackage({ version: 1, signer: keys.signer }),
-    config: { 'telemetry.ms': 500, 'telemetry.maxResults': 3, 'telemetry.statsSeconds': 1 },
+    config: { 'telemetry.ms': 500, 'telemetry.max': 3, 'telemetry.stats': 1 },
   });
   await host.subscribe(dev.topics.telemetry);
 });

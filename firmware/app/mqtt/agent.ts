@@ -46,16 +46,23 @@ export class MqttAgent {
 
   get session(): MqttSession | undefined { return this.#session; }
 
-  /** Opens the broker session; the network reconnects on its own until stop(). */
+  /** Opens the broker session (the network reconnects on its own until stop()). Never throws. */
   start(): void {
     if (this.#session) return;
     const platform = this.device.platform;
     const s = this.settings;
-    const session = this.#network.open({
-      clientId: s.clientId,
-      will: { topic: this.topics.status, payload: encodeStatus({ online: false, uptimeSeconds: this.#uptime() }), retain: true },
-      keepAliveSeconds: s.keepAliveSeconds,
-    });
+    let session: MqttSession;
+    try {
+      session = this.#network.open({
+        clientId: s.clientId,
+        will: { topic: this.topics.status, payload: encodeStatus({ online: false, uptimeSeconds: this.#uptime() }), retain: true },
+        keepAliveSeconds: s.keepAliveSeconds,
+      });
+    } catch (err) {
+      // A broker setting the network cannot use: the device runs on without its fleet link.
+      platform.system.log(`edgeml: mqtt: not started: ${String(err)}`);
+      return;
+    }
     this.#session = session;
     const maxPayload = largestPayload(session.maxMessage);
     const maxChunk = Math.min(4096, maxPayload - 4);

@@ -1,8 +1,8 @@
-// The agent's settings from the device configuration (keys documented in docs/mqtt-topics.md).
-// Missing or unusable values fall back to the defaults: a typo in a setting must not keep a
-// device off its fleet.
+// The agent's settings from the device configuration (keys documented in docs/mqtt-topics.md;
+// at most 15 characters each, the NVS limit on a board). Missing or unusable values fall back
+// to the defaults: a typo in a setting must not keep a device off its fleet.
 import { DEFAULT_PREFIX, isPrefix } from '../../core/fleet/index';
-import type { Config } from '../../platform/interfaces';
+import type { Config, ConfigValue } from '../../platform/interfaces';
 
 export interface AgentSettings {
   readonly prefix: string;
@@ -23,27 +23,36 @@ export interface AgentSettings {
 
 /** True when the configuration names a broker (`mqtt.url` or `mqtt.host`). */
 export function brokerConfigured(config: Config): boolean {
-  const url = config.get('mqtt.url');
-  const host = config.get('mqtt.host');
+  const url = read(config, 'mqtt.url');
+  const host = read(config, 'mqtt.host');
   return (typeof url === 'string' && url.length > 0) || (typeof host === 'string' && host.length > 0);
 }
 
 function int(config: Config, key: string, fallback: number, lo: number, hi: number): number {
-  const v = config.get(key);
+  const v = read(config, key);
   return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : fallback;
 }
 
+/** A config value, or undefined when the store cannot read the key. */
+function read(config: Config, key: string): ConfigValue | undefined {
+  try {
+    return config.get(key);
+  } catch {
+    return undefined;
+  }
+}
+
 export function agentSettings(config: Config, deviceId: string): AgentSettings {
-  const prefix = config.get('mqtt.prefix');
-  const clientId = config.get('mqtt.clientId');
+  const prefix = read(config, 'mqtt.prefix');
+  const clientId = read(config, 'mqtt.clientId');
   return {
     prefix: typeof prefix === 'string' && isPrefix(prefix) ? prefix : DEFAULT_PREFIX,
     clientId: typeof clientId === 'string' && clientId.length > 0 && clientId.length <= 64 ? clientId : deviceId,
     keepAliveSeconds: int(config, 'mqtt.keepAlive', 60, 5, 3600),
-    statusSeconds: int(config, 'mqtt.statusSeconds', 60, 1, 86400),
+    statusSeconds: int(config, 'mqtt.statusSec', 60, 1, 86400),
     telemetryMs: int(config, 'telemetry.ms', 1000, 0, 3600000),
-    maxResults: int(config, 'telemetry.maxResults', 16, 1, 255),
-    statsSeconds: int(config, 'telemetry.statsSeconds', 30, 1, 86400),
+    maxResults: int(config, 'telemetry.max', 16, 1, 255),
+    statsSeconds: int(config, 'telemetry.stats', 30, 1, 86400),
     chunk: int(config, 'ota.chunk', 1024, 16, 65536),
     retryMs: int(config, 'ota.retryMs', 2000, 50, 600000),
     progressMs: int(config, 'ota.progressMs', 1000, 0, 600000),
