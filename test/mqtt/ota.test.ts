@@ -124,8 +124,33 @@ describe('OTA update over MQTT', () => {
   });
 });
 
-describe('OTA resume after a restart mid-transfer', () => {
-  it('the first request after the restart is past 0; the package is activated once', async () => {
+describe('OTA resume', () => {
+  it('a withdrawn offer stops the requests and keeps the held prefix; offered again, the download continues', async () => {
+    const dev = await startDevice(broker, 'dev-withdraw', { trustedKey: keys.raw, model: v1, blockSize: 256, config: { 'ota.chunk': 64, 'ota.retryMs': 300 } });
+    try {
+      const t = dev.topics;
+      let holding = true;
+      const server = serveChunks(host, t, v2, (offset) => holding && offset >= 320);
+      await host.publish(t.offer, offerOf(v2, 2), true);
+      await host.until('the download to reach 320', () => server.requests.includes(320));
+      await host.publish(t.offer, new Uint8Array(0), true);
+      await new Promise((r) => setTimeout(r, 400)); // the withdrawal arrives; a retry would be due
+      const stopped = server.requests.length;
+      await new Promise((r) => setTimeout(r, 900));
+      expect(server.requests.length).toBe(stopped);
+      holding = false;
+      await host.publish(t.offer, offerOf(v2, 2), true);
+      expect(await final(dev, v2)).toMatchObject({ phase: OtaPhase.ACTIVATED, activeVersion: 2 });
+      expect(server.requests[stopped]).toBe(320);
+      server.stop();
+      await host.publish(t.offer, new Uint8Array(0), true);
+    } finally {
+      await dev.device.close();
+    }
+  });
+
+
+  it('after a restart mid-transfer the first request is past 0; the package is activated once', async () => {
     const dev = await startDevice(broker, 'dev-resume', { trustedKey: keys.raw, model: v1, blockSize: 256, config: { 'ota.chunk': 64 } });
     try {
       const t = dev.topics;
