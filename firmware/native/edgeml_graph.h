@@ -8,7 +8,7 @@
  * (the engine's prepare(), once at model load) has validated every shape, offset and range;
  * the kernels check nothing, so they must only be called with a params array built by
  * firmware/core/graph/native-params.ts from a prepared op and with buffers of the sizes it implies:
- *   input  inH * inW * inC int8    output  outH * outW * outC int8
+ *   input  inH * inW * inC int8    output  outH * outW * outC int8  (SOFTMAX: rows * depth both)
  *   weights: CONV_2D [outC, kH, kW, inC]; DEPTHWISE_CONV_2D [1, kH, kW, outC];
  *            FULLY_CONNECTED [outC, inC] (units = outC, input length = inC).
  */
@@ -51,10 +51,24 @@ enum {
 /* params length of an op with c output channels (pooling: EDGEML_P_CHANNELS). */
 #define EDGEML_PARAMS_LENGTH(c) (EDGEML_P_CHANNELS + EDGEML_CH_SIZE * (c))
 
+/*
+ * SOFTMAX has params of its own: rows, depth (the last dimension, 1..4095; input and output
+ * hold rows * depth int8), then the 256 exp terms e[d] in Q0.31 for d = max(row) - x
+ * (firmware/core/graph/ops/softmax.ts tabulates them at prepare: e[0] = INT32_MAX, 0 for
+ * differences beyond the input radius).
+ */
+enum {
+	EDGEML_SOFTMAX_ROWS = 0,
+	EDGEML_SOFTMAX_DEPTH,
+	EDGEML_SOFTMAX_EXP,
+	EDGEML_SOFTMAX_PARAMS_LENGTH = EDGEML_SOFTMAX_EXP + 256
+};
+
 void edgeml_conv2d(const int32_t *params, const int8_t *weights, const int8_t *input, int8_t *output);
 void edgeml_depthwise_conv2d(const int32_t *params, const int8_t *weights, const int8_t *input, int8_t *output);
 void edgeml_fully_connected(const int32_t *params, const int8_t *weights, const int8_t *input, int8_t *output);
 void edgeml_max_pool2d(const int32_t *params, const int8_t *input, int8_t *output);
 void edgeml_average_pool2d(const int32_t *params, const int8_t *input, int8_t *output);
+void edgeml_softmax(const int32_t *params, const int8_t *input, int8_t *output);
 
 #endif

@@ -145,3 +145,30 @@ export function* poolCases(rng: Prng, count: number, full: boolean): Generator<G
     yield { def: b.build(y), inputs: 3, label: `${kind} case ${i}` };
   }
 }
+
+/** SOFTMAX over input scales, zero points, depths (up to 600) and 1 to 3 rows. */
+export function* softmaxCases(rng: Prng, count: number): Generator<GoldenCase> {
+  for (let i = 0; i < count; i++) {
+    const depth = rng.int(1, i % 10 === 0 ? 600 : 40);
+    const rows = rng.int(1, 3);
+    const b = new GraphBuilder();
+    const scale = Math.fround(rng.pick([rng.logUniform(2e-8, 1e-3), rng.logUniform(1e-3, 1), rng.logUniform(1, 100)]));
+    const x = b.input(rows > 1 ? [1, rows, depth] : [1, depth], { scale, zeroPoint: rng.int(-128, 127) });
+    yield { def: b.build(b.softmax(x)), inputs: 3, label: `softmax case ${i}` };
+  }
+}
+
+/**
+ * SOFTMAX at the edges: rows of one and two elements, sums of exps up to 4095 * 2^19 (equal
+ * inputs: caseInputs' second and third inputs are often constant), exponents beyond 31, the
+ * smallest input scales and the longest rows.
+ */
+export function* softmaxEdgeCases(): Generator<GoldenCase> {
+  for (const depth of [1, 2, 255, 511, 512, 600, 4095]) {
+    for (const scale of [Math.fround(2 ** -26 * 1.01), 1e-4, 0.1, 40]) {
+      const b = new GraphBuilder();
+      const x = b.input([1, depth], { scale: Math.fround(scale), zeroPoint: 0 });
+      yield { def: b.build(b.softmax(x)), inputs: 3, label: `softmax edge depth ${depth} scale ${scale}` };
+    }
+  }
+}

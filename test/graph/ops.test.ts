@@ -4,7 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../host/package/graph-body';
 import type { GraphDef } from '../../host/package/graph-body';
-import { caseInputs, convCases, convSpecialCases, denseCases, depthwiseCases, poolCases, requantEdgeCases } from './cases';
+import {
+  caseInputs, convCases, convSpecialCases, denseCases, depthwiseCases, poolCases, requantEdgeCases, softmaxCases,
+  softmaxEdgeCases,
+} from './cases';
 import type { GoldenCase } from './cases';
 import { Prng } from './prng';
 import { referenceOutput } from './reference';
@@ -104,15 +107,12 @@ describe('pooling', () => {
 describe('SOFTMAX', () => {
   it('matches the reference over input scales and depths', () => {
     const rng = new Prng(5001);
-    for (let i = 0; i < CASES; i++) {
-      const depth = rng.int(1, i % 10 === 0 ? 600 : 40);
-      const rows = rng.int(1, 3);
-      const b = new GraphBuilder();
-      const scale = Math.fround(rng.pick([rng.logUniform(2e-8, 1e-3), rng.logUniform(1e-3, 1), rng.logUniform(1, 100)]));
-      const x = b.input(rows > 1 ? [1, rows, depth] : [1, depth], { scale, zeroPoint: rng.int(-128, 127) });
-      const y = b.softmax(x);
-      check(b.build(y), rng, 3, `softmax case ${i}`);
-    }
+    checkAll(rng, softmaxCases(rng, CASES));
+  });
+
+  it('matches the reference at the edges (shared with the C kernel\'s tests)', () => {
+    const rng = new Prng(5004);
+    checkAll(rng, softmaxEdgeCases());
   });
 
   it('handles equal inputs (largest sums of exps), long rows and the smallest input scales', () => {

@@ -1,7 +1,7 @@
 /*
  * Test driver for the native graph kernels: reads op records from stdin, runs each through its
  * kernel and writes the outputs to stdout, concatenated. A record (little-endian):
- *   int32 op (0 conv2d, 1 depthwise, 2 fully connected, 3 max pool, 4 average pool),
+ *   int32 op (0 conv2d, 1 depthwise, 2 fully connected, 3 max pool, 4 average pool, 5 softmax),
  *   int32 n, int32 params[n], int32 nw, int8 weights[nw], int32 nx, int8 input[nx], int32 ny.
  * Every buffer is allocated at its exact size, so AddressSanitizer sees any access outside it.
  * argv[1], if given, runs each op that many times (instruction counting).
@@ -58,6 +58,7 @@ int main(int argc, char **argv)
 			case 2: edgeml_fully_connected(params, w, x, y); break;
 			case 3: edgeml_max_pool2d(params, x, y); break;
 			case 4: edgeml_average_pool2d(params, x, y); break;
+			case 5: edgeml_softmax(params, x, y); break;
 			default: fprintf(stderr, "graph-driver: op %ld\n", (long)op); return 2;
 			}
 		}

@@ -13,7 +13,10 @@ import { buildPackage } from '../../host/package/build';
 import { graphPackageDef } from '../../host/package/graph-package';
 import { alignedCopy } from '../../host/package/read';
 import { XsEngine } from '../../sim/xs/engine-service';
-import { caseInputs, convCases, convSpecialCases, denseCases, depthwiseCases, poolCases, requantEdgeCases } from '../graph/cases';
+import {
+  caseInputs, convCases, convSpecialCases, denseCases, depthwiseCases, poolCases, requantEdgeCases, softmaxCases,
+  softmaxEdgeCases,
+} from '../graph/cases';
 import type { GoldenCase } from '../graph/cases';
 import { FULL, firstDifference } from '../graph/helpers';
 import { Prng } from '../graph/prng';
@@ -70,6 +73,13 @@ describe('C graph kernels through the xsmc bindings in the native XS host', () =
     await checkInXs(rng, requantEdgeCases(rng));
     rng = new Prng(4001);
     await checkInXs(rng, poolCases(rng, CASES, FULL));
+  });
+
+  it('SOFTMAX gives the reference outputs (golden vectors, edge cases)', async () => {
+    let rng = new Prng(5001);
+    await checkInXs(rng, softmaxCases(rng, CASES));
+    rng = new Prng(5004);
+    await checkInXs(rng, softmaxEdgeCases());
   });
 
   it.each(CNNS)('reference model $name: the TypeScript engine\'s scores and a passing self-test', async ({ bytes }) => {

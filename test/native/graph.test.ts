@@ -15,7 +15,10 @@ import { KIND_TREES } from '../../firmware/core/package/layout';
 import { GraphBuilder } from '../../host/package/graph-body';
 import type { PaddingName } from '../../host/package/graph-body';
 import { alignedCopy } from '../../host/package/read';
-import { caseInputs, convCases, convSpecialCases, denseCases, depthwiseCases, poolCases, requantEdgeCases } from '../graph/cases';
+import {
+  caseInputs, convCases, convSpecialCases, denseCases, depthwiseCases, poolCases, requantEdgeCases, softmaxCases,
+  softmaxEdgeCases,
+} from '../graph/cases';
 import type { GoldenCase } from '../graph/cases';
 import { FULL, engineFor, firstDifference, randomLayer, randomQuant, runEngine } from '../graph/helpers';
 import { Prng } from '../graph/prng';
@@ -143,6 +146,13 @@ describe.each(builds)('C graph kernels ($name)', ({ sanitize }) => {
   it('MAX_POOL_2D and AVERAGE_POOL_2D match the reference (golden vectors)', () => {
     const rng = new Prng(4001);
     checkNative(exe, rng, poolCases(rng, CASES, FULL));
+  });
+
+  it('SOFTMAX matches the reference (golden vectors, edge cases)', () => {
+    let rng = new Prng(5001);
+    checkNative(exe, rng, softmaxCases(rng, CASES));
+    rng = new Prng(5004);
+    checkNative(exe, rng, softmaxEdgeCases());
   });
 
   it('the 1x1, 3x3 and depthwise 3x3 fast paths match the reference', () => {

@@ -171,6 +171,17 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
   }
 
   for (let i = 0; i < opCount; i++) kernels[i].bind?.(states[i], bindings[i]);
+  // One call per op that does something: the kernel's step, else its eval bound to the op's
+  // state and binding. stepsBefore[n]: the steps of the first n ops (runOps).
+  const steps: (() => void)[] = [];
+  const stepsBefore = new Int32Array(opCount + 1);
+  for (let i = 0; i < opCount; i++) {
+    const kernel = kernels[i];
+    const step = kernel.step === undefined ? kernel.eval.bind(kernel, states[i], bindings[i]) : kernel.step(states[i], bindings[i]);
+    if (step !== null) steps.push(step);
+    stepsBefore[i + 1] = steps.length;
+  }
+  const stepCount = steps.length;
   // What the kernels keep besides the arena (multipliers, packed weights) is RAM too: count every
   // buffer their states hold that is neither the package nor the arena.
   const persistentBytes = ownedBytes(states, [body.buffer, arena]);
@@ -178,7 +189,6 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
   const inputView = views[graph.input] as Int8Array;
   const outputView = views[graph.output] as Int8Array;
   const scores = new Int32Array(outTensor.elementCount);
-  const count = outTensor.elementCount;
 
   return {
     input: inputView,
@@ -188,12 +198,12 @@ export function createGraphEngine(body: Uint8Array, input: InputSpec, output: Ou
     persistentBytes,
     graph,
     run(): void {
-      for (let i = 0; i < opCount; i++) kernels[i].eval(states[i], bindings[i]);
-      for (let i = 0; i < count; i++) scores[i] = outputView[i];
+      for (let i = 0; i < stepCount; i++) steps[i]();
+      scores.set(outputView); // int8 -> int32, one native call (scores has a buffer of its own)
     },
     runOps(n: number): void {
-      const end = n < opCount ? n : opCount;
-      for (let i = 0; i < end; i++) kernels[i].eval(states[i], bindings[i]);
+      const end = stepsBefore[n < opCount ? (n > 0 ? n : 0) : opCount];
+      for (let i = 0; i < end; i++) steps[i]();
     },
   };
 }

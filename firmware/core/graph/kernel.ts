@@ -43,6 +43,13 @@ export interface OpKernel<S = unknown> {
   bind?(state: S, binding: OpBinding): void;
   /** The hot loop. Must not allocate. */
   eval(state: S, binding: OpBinding): void;
+  /**
+   * Optional, once at load after bind: the op's eval as a function of no arguments, which the
+   * engine then calls instead of eval (e.g. a native function bound to its buffers: one call per
+   * op), or null when eval would do nothing with this binding (RESHAPE in place), so the engine
+   * skips the op. The function must not allocate either.
+   */
+  step?(state: S, binding: OpBinding): (() => void) | null;
 }
 
 /** opcode -> kernel. */

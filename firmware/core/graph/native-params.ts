@@ -1,12 +1,14 @@
 // The int32 params array of a native graph kernel (layout: firmware/native/edgeml_graph.h),
-// built once at load from the state the reference kernel's prepare() computed and validated:
-// the C kernels check nothing, so everything they index is derived from that state.
+// built once at load from what the reference kernel's validation computed (convLayer and the
+// like: the reference prepare() without its packed copies): the C kernels check nothing, so
+// everything they index is derived from it.
 
 import type { Requant } from './ops/common';
-import type { ConvState } from './ops/conv2d';
-import type { DepthwiseState } from './ops/depthwise-conv2d';
-import type { FullyConnectedState } from './ops/fully-connected';
+import type { ConvLayer } from './ops/conv2d';
+import type { DepthwiseLayer } from './ops/depthwise-conv2d';
+import type { FullyConnectedLayer } from './ops/fully-connected';
 import type { PoolState } from './ops/pool';
+import type { SoftmaxState } from './ops/softmax';
 
 // Indices (EDGEML_P_* in edgeml_graph.h)
 const P_IN_H = 0, P_IN_W = 1, P_IN_C = 2, P_OUT_H = 3, P_OUT_W = 4, P_OUT_C = 5, P_K_H = 6, P_K_W = 7;
@@ -54,15 +56,15 @@ function channels(p: Int32Array, w: Int8Array, count: number, channelStep: numbe
   return p;
 }
 
-export function convParams(s: ConvState): Int32Array {
+export function convParams(s: ConvLayer): Int32Array {
   return channels(header(s, 1, s.outC), s.filter, s.K, s.K, 1, s.biasFolded, s.inZp, s.rq);
 }
 
-export function depthwiseParams(s: DepthwiseState): Int32Array {
+export function depthwiseParams(s: DepthwiseLayer): Int32Array {
   return channels(header(s, s.mult, s.outC), s.filter, s.kH * s.kW, 1, s.outC, s.biasFolded, s.inZp, s.rq);
 }
 
-export function fullyConnectedParams(s: FullyConnectedState): Int32Array {
+export function fullyConnectedParams(s: FullyConnectedLayer): Int32Array {
   const g: Window = {
     inH: 1, inW: 1, inC: s.inUnits, outH: 1, outW: 1, outC: s.units, kH: 1, kW: 1, strideH: 1, strideW: 1,
     padT: 0, padL: 0, inZp: s.inZp, outZp: s.outZp, actMin: s.actMin, actMax: s.actMax,
@@ -72,4 +74,15 @@ export function fullyConnectedParams(s: FullyConnectedState): Int32Array {
 
 export function poolParams(s: PoolState): Int32Array {
   return header({ ...s, inC: s.channels, outC: s.channels, inZp: 0, outZp: 0 }, 1, 0);
+}
+
+// SOFTMAX (EDGEML_SOFTMAX_* in edgeml_graph.h): rows, depth, then the 256 exp terms.
+const SOFTMAX_EXP = 2;
+
+export function softmaxParams(s: SoftmaxState): Int32Array {
+  const p = new Int32Array(SOFTMAX_EXP + 256);
+  p[0] = s.rows;
+  p[1] = s.depth;
+  p.set(s.expTable, SOFTMAX_EXP);
+  return p;
 }

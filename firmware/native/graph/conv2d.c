@@ -4,11 +4,15 @@
  *
  * A window inside the input uses the folded bias (bias - inZp * sum w), so its taps need no
  * offset: each of its kH rows is kW * inC contiguous bytes in the input and in the weights, and
- * four output channels share every input load. A window that reaches into the padding skips the
- * padding taps and offsets the others by inZp, starting from the plain bias: both give the
- * same sum modulo 2^32. Fast paths: 1x1 (a window is one pixel, never padded) and 3x3 on one
- * input channel (the nine taps held in locals for every output channel).
+ * four output channels share every input load. A window of at most EDGEML_CONV_GATHER taps
+ * (K = kH * kW * inC) is first gathered into one run of K bytes on the stack, with inZp in the
+ * padding taps (w * (inZp - inZp) = 0 under the folded bias), so that the dot products have no
+ * row loop and padded windows take the same path. A larger window that reaches into the padding
+ * skips the padding taps and offsets the others by inZp, starting from the plain bias: both
+ * give the same sum modulo 2^32. Fast paths: 1x1 (a window is one pixel, never padded) and 3x3 on
+ * one input channel (the nine taps held in locals for every output channel).
  */
+#include <string.h>
 #include "quant.h"
 
 typedef struct {
@@ -99,6 +103,29 @@ static void window_border(const Outputs *o, const int32_t *p, const int8_t *w, c
 	}
 }
 
+/* Windows of up to this many taps are gathered (gather(): the window, padded with inZp). */
+#define EDGEML_CONV_GATHER 256
+
+static void gather(const int32_t *p, const int8_t *x, int32_t iy0, int32_t ix0, int8_t *col)
+{
+	const int32_t inH = p[EDGEML_P_IN_H], inW = p[EDGEML_P_IN_W], inC = p[EDGEML_P_IN_C];
+	const int32_t kH = p[EDGEML_P_K_H], kW = p[EDGEML_P_K_W];
+	const int zp = (int)p[EDGEML_P_IN_ZP];
+	const size_t row = (size_t)(kW * inC);
+	int32_t kx0, kx1, ky;
+	edgeml_clip(ix0, inW, kW, &kx0, &kx1);
+	for (ky = 0; ky < kH; ky++, col += row) {
+		const int32_t iy = iy0 + ky;
+		if (iy < 0 || iy >= inH || kx0 >= kx1) {
+			memset(col, zp, row);
+			continue;
+		}
+		if (kx0 > 0) memset(col, zp, (size_t)(kx0 * inC));
+		memcpy(col + kx0 * inC, x + (iy * inW + ix0 + kx0) * inC, (size_t)((kx1 - kx0) * inC));
+		if (kx1 < kW) memset(col + kx1 * inC, zp, (size_t)((kW - kx1) * inC));
+	}
+}
+
 void edgeml_conv2d(const int32_t *p, const int8_t *w, const int8_t *x, int8_t *y)
 {
 	const int32_t inH = p[EDGEML_P_IN_H], inW = p[EDGEML_P_IN_W], inC = p[EDGEML_P_IN_C];
@@ -108,6 +135,7 @@ void edgeml_conv2d(const int32_t *p, const int8_t *w, const int8_t *x, int8_t *y
 	const int32_t padT = p[EDGEML_P_PAD_T], padL = p[EDGEML_P_PAD_L];
 	const int32_t rowStep = inW * inC;
 	const int is3x3x1 = kH == 3 && kW == 3 && inC == 1;
+	int8_t col[EDGEML_CONV_GATHER];
 	Outputs o;
 	int32_t oy, ox;
 	outputs_init(&o, p);
@@ -117,7 +145,13 @@ void edgeml_conv2d(const int32_t *p, const int8_t *w, const int8_t *x, int8_t *y
 			const int32_t ix0 = ox * sW - padL;
 			const int8_t *xw;
 			if (iy0 < 0 || ix0 < 0 || iy0 + kH > inH || ix0 + kW > inW) {
-				window_border(&o, p, w, x, iy0, ix0, y);
+				if (o.K > EDGEML_CONV_GATHER) {
+					window_border(&o, p, w, x, iy0, ix0, y);
+				} else {
+					gather(p, x, iy0, ix0, col);
+					if (is3x3x1) window_3x3x1(&o, w, col, 3, y);
+					else window_inside(&o, w, col, 1, o.K, 0, y);
+				}
 				continue;
 			}
 			xw = x + (iy0 * inW + ix0) * inC;
@@ -125,8 +159,10 @@ void edgeml_conv2d(const int32_t *p, const int8_t *w, const int8_t *x, int8_t *y
 				window_inside(&o, w, xw, 1, inC, 0, y);
 			} else if (is3x3x1) {
 				window_3x3x1(&o, w, xw, inW, y);
-			} else if (kH == 3 && kW == 3) {
-				window_inside(&o, w, xw, 3, 3 * inC, rowStep, y);
+			} else if (o.K <= EDGEML_CONV_GATHER) {
+				/* one run of K taps, without the row loop */
+				gather(p, x, iy0, ix0, col);
+				window_inside(&o, w, col, 1, o.K, 0, y);
 			} else {
 				window_inside(&o, w, xw, kH, kW * inC, rowStep, y);
 			}

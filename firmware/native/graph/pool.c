@@ -27,17 +27,26 @@ static void pool(const int32_t *p, const int8_t *x, int8_t *y, int average)
 			first = x + ((iy0 + ky0) * inW + ix0 + kx0) * C;
 			count = (ky1 - ky0) * (kx1 - kx0);
 			half = count / 2;
-			for (c = 0; c < C; c++, y++) {
-				int32_t v = average ? 0 : -128;
+			if (!average) {
+				/* channels innermost: the running maximum of every channel in y */
+				int8_t *const y0 = y;
+				for (c = 0; c < C; c++) y0[c] = -128;
 				for (ky = 0; ky < ky1 - ky0; ky++) {
-					const int8_t *t = first + ky * inW * C + c;
 					for (kx = 0; kx < kx1 - kx0; kx++) {
-						const int32_t q = t[kx * C];
-						if (average) v += q;
-						else if (q > v) v = q;
+						const int8_t *t = first + (ky * inW + kx) * C;
+						for (c = 0; c < C; c++) if (t[c] > y0[c]) y0[c] = t[c];
 					}
 				}
-				if (average) v = v > 0 ? (v + half) / count : (v - half) / count;
+				for (c = 0; c < C; c++, y++) *y = (int8_t)(*y < actMin ? actMin : *y > actMax ? actMax : *y);
+				continue;
+			}
+			for (c = 0; c < C; c++, y++) {
+				int32_t v = 0;
+				for (ky = 0; ky < ky1 - ky0; ky++) {
+					const int8_t *t = first + ky * inW * C + c;
+					for (kx = 0; kx < kx1 - kx0; kx++) v += t[kx * C];
+				}
+				v = v > 0 ? (v + half) / count : (v - half) / count;
 				*y = (int8_t)(v < actMin ? actMin : v > actMax ? actMax : v);
 			}
 		}

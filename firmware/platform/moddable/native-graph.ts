@@ -14,5 +14,6 @@ export function createNativeGraphKernels(): OpRegistry {
     fullyConnected: native('xs_edgeml_fully_connected') as NativeWeightedOp,
     maxPool2d: native('xs_edgeml_max_pool2d') as NativePoolOp,
     averagePool2d: native('xs_edgeml_average_pool2d') as NativePoolOp,
+    softmax: native('xs_edgeml_softmax') as NativePoolOp,
   });
 }

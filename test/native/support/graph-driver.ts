@@ -11,7 +11,7 @@ import { ROOT, compile } from './cc';
 export const GRAPH_SOURCES = readdirSync(path.join(ROOT, 'firmware/native/graph'))
   .filter((f) => f.endsWith('.c')).sort().map((f) => `firmware/native/graph/${f}`);
 
-export const OP_CONV = 0, OP_DEPTHWISE = 1, OP_FC = 2, OP_MAX_POOL = 3, OP_AVG_POOL = 4;
+export const OP_CONV = 0, OP_DEPTHWISE = 1, OP_FC = 2, OP_MAX_POOL = 3, OP_AVG_POOL = 4, OP_SOFTMAX = 5;
 
 export function buildGraphDriver(opts: { sanitize?: boolean; flags?: string[] } = {}): string {
   return compile({
@@ -74,6 +74,7 @@ export function hostsCalling(sink: (r: OpRecord, output: Int8Array) => void): Na
     fullyConnected: weighted(OP_FC),
     maxPool2d: pooling(OP_MAX_POOL),
     averagePool2d: pooling(OP_AVG_POOL),
+    softmax: pooling(OP_SOFTMAX),
   };
 }
 

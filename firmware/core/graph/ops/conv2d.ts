@@ -66,46 +66,79 @@ const TWO_POW_25 = 33554432;
 const EMPTY = new Float64Array(0);
 const EMPTY8 = new Int8Array(0);
 
+/** A validated CONV_2D op before any packing: what the native kernel needs too (native-params.ts). */
+export interface ConvLayer {
+  readonly inH: number; readonly inW: number; readonly inC: number;
+  readonly outH: number; readonly outW: number; readonly outC: number;
+  readonly kH: number; readonly kW: number;
+  readonly strideH: number; readonly strideW: number;
+  readonly padT: number; readonly padL: number;
+  readonly inZp: number; readonly outZp: number;
+  readonly actMin: number; readonly actMax: number;
+  /** The filter [outC, kH, kW, inC] (a view into the package), its per-channel rows and the bias. */
+  readonly filter: Int8Array;
+  readonly rows: readonly Int8Array[];
+  readonly bias: Int32Array;
+  readonly biasFolded: Int32Array;
+  readonly rq: Requant;
+  /** kH * kW * inC */
+  readonly K: number;
+  /** Multiply-accumulates per run. */
+  readonly work: number;
+}
+
+/** Validates a CONV_2D op (throws ModelError) and computes its folded bias and requantization. */
+export function convLayer(op: OpNode, graph: Graph): ConvLayer {
+  const what = opName(op, 'CONV_2D');
+  inputCount(op, 2, 3, what);
+  unusedFields(op, what, true, false, false, true);
+  const input = activation(graph, op.inputs[0], what);
+  const output = activation(graph, op.output, what);
+  const filter = weights(graph, op.inputs[1], 0, what);
+  const [inH, inW, inC] = nhwc(input, what);
+  const fd = filter.dims;
+  if (fd.length !== 4) fail('BAD_SHAPE', `${what}: filter must be [outC, kH, kW, inC]`);
+  const [outC, kH, kW, fC] = fd;
+  if (fC !== inC) fail('BAD_SHAPE', `${what}: filter has ${fC} input channels, input has ${inC}`);
+  const b = bias(graph, op, 2, outC, what);
+  const outH = outSize(op.padding, inH, kH, op.strideH);
+  const outW = outSize(op.padding, inW, kW, op.strideW);
+  const [oH, oW, oC] = nhwc(output, what);
+  if (outH < 1 || outW < 1 || oH !== outH || oW !== outW || oC !== outC) {
+    fail('BAD_SHAPE', `${what}: output must be [1, ${outH}, ${outW}, ${outC}], is [${output.dims.join(', ')}]`);
+  }
+  const padT = leadingPadding(op.strideH, inH, kH, outH);
+  const padL = leadingPadding(op.strideW, inW, kW, outW);
+  checkWindows(inH, kH, op.strideH, padT, outH, what);
+  checkWindows(inW, kW, op.strideW, padL, outW, what);
+
+  const K = kH * kW * inC;
+  const rows: Int8Array[] = [];
+  const biasFolded = new Int32Array(outC);
+  foldRows(filter.data as Int8Array, outC, K, b, input.zeroPoint, rows, biasFolded);
+  const rq = channelRequant(input.scale, filter, output.scale, outC, what);
+  const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+  return {
+    inH, inW, inC, outH, outW, outC, kH, kW,
+    strideH: op.strideH, strideW: op.strideW, padT, padL,
+    inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+    filter: filter.data as Int8Array, rows, bias: b, biasFolded, rq, K, work: outH * outW * outC * K,
+  };
+}
+
 export const conv2d: OpKernel<ConvState> = {
   name: 'CONV_2D',
 
   prepare(op: OpNode, graph: Graph): Prepared<ConvState> {
-    const what = opName(op, 'CONV_2D');
-    inputCount(op, 2, 3, what);
-    unusedFields(op, what, true, false, false, true);
-    const input = activation(graph, op.inputs[0], what);
-    const output = activation(graph, op.output, what);
-    const filter = weights(graph, op.inputs[1], 0, what);
-    const [inH, inW, inC] = nhwc(input, what);
-    const fd = filter.dims;
-    if (fd.length !== 4) fail('BAD_SHAPE', `${what}: filter must be [outC, kH, kW, inC]`);
-    const [outC, kH, kW, fC] = fd;
-    if (fC !== inC) fail('BAD_SHAPE', `${what}: filter has ${fC} input channels, input has ${inC}`);
-    const b = bias(graph, op, 2, outC, what);
-    const outH = outSize(op.padding, inH, kH, op.strideH);
-    const outW = outSize(op.padding, inW, kW, op.strideW);
-    const [oH, oW, oC] = nhwc(output, what);
-    if (outH < 1 || outW < 1 || oH !== outH || oW !== outW || oC !== outC) {
-      fail('BAD_SHAPE', `${what}: output must be [1, ${outH}, ${outW}, ${outC}], is [${output.dims.join(', ')}]`);
-    }
-    const padT = leadingPadding(op.strideH, inH, kH, outH);
-    const padL = leadingPadding(op.strideW, inW, kW, outW);
-    checkWindows(inH, kH, op.strideH, padT, outH, what);
-    checkWindows(inW, kW, op.strideW, padL, outW, what);
-
-    const K = kH * kW * inC;
-    const rows: Int8Array[] = [];
-    const biasFolded = new Int32Array(outC);
-    foldRows(filter.data as Int8Array, outC, K, b, input.zeroPoint, rows, biasFolded);
-    const rq = channelRequant(input.scale, filter, output.scale, outC, what);
-    const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+    const layer = convLayer(op, graph);
+    const { filter: wd, rows, bias: b, biasFolded, rq, K, work } = layer;
     const geometry = {
-      inH, inW, inC, outH, outW, outC, kH, kW,
-      strideH: op.strideH, strideW: op.strideW, padT, padL,
-      inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+      inH: layer.inH, inW: layer.inW, inC: layer.inC, outH: layer.outH, outW: layer.outW, outC: layer.outC,
+      kH: layer.kH, kW: layer.kW, strideH: layer.strideH, strideW: layer.strideW, padT: layer.padT, padL: layer.padL,
+      inZp: layer.inZp, outZp: layer.outZp, actMin: layer.actMin, actMax: layer.actMax,
     };
-    const small = prepareSmallConv(geometry, filter.data as Int8Array, b, rq);
-    const wd = filter.data as Int8Array;
+    const outC = geometry.outC;
+    const small = prepareSmallConv(geometry, wd, b, rq);
     const wv: Int8Array[] = [];
     if (small === null && K <= PACK_MAX_K) for (let k = 0; k < 16; k++) wv.push(wd.subarray(k < wd.length ? k : wd.length));
     return {
@@ -114,7 +147,7 @@ export const conv2d: OpKernel<ConvState> = {
         filter: wd, rows, biasFolded, rq, K, packed: K <= PACK_MAX_K, small, pairs: EMPTY, colP: EMPTY8, colQ: EMPTY8,
         sums: new Float64Array(small === null && K <= PACK_MAX_K ? outC : 0), wv, pv: [],
       },
-      work: outH * outW * outC * K,
+      work,
       scratchBytes: small !== null ? small.src.padBytes : K <= PACK_MAX_K ? 10 * K : K,
     };
   },

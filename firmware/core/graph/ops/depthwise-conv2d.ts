@@ -37,57 +37,87 @@ export interface DepthwiseState {
   readonly fast: DepthwiseFastState | null;
 }
 
+/** A validated DEPTHWISE_CONV_2D op before any packing: what the native kernel needs too (native-params.ts). */
+export interface DepthwiseLayer {
+  readonly inH: number; readonly inW: number; readonly inC: number;
+  readonly outH: number; readonly outW: number; readonly outC: number;
+  readonly kH: number; readonly kW: number; readonly mult: number;
+  readonly strideH: number; readonly strideW: number;
+  readonly padT: number; readonly padL: number;
+  readonly inZp: number; readonly outZp: number;
+  readonly actMin: number; readonly actMax: number;
+  /** The filter [1, kH, kW, outC] (a view into the package) and the bias. */
+  readonly filter: Int8Array;
+  readonly bias: Int32Array;
+  readonly biasFolded: Int32Array;
+  readonly rq: Requant;
+  /** Multiply-accumulates per run. */
+  readonly work: number;
+}
+
+/** Validates a DEPTHWISE_CONV_2D op (throws ModelError) and computes its folded bias and requantization. */
+export function depthwiseLayer(op: OpNode, graph: Graph): DepthwiseLayer {
+  const what = opName(op, 'DEPTHWISE_CONV_2D');
+  inputCount(op, 2, 3, what);
+  unusedFields(op, what, true, false, true, true);
+  const input = activation(graph, op.inputs[0], what);
+  const output = activation(graph, op.output, what);
+  const filter = weights(graph, op.inputs[1], 3, what);
+  const [inH, inW, inC] = nhwc(input, what);
+  const fd = filter.dims;
+  if (fd.length !== 4 || fd[0] !== 1) fail('BAD_SHAPE', `${what}: filter must be [1, kH, kW, inC * multiplier]`);
+  const [, kH, kW, outC] = fd;
+  const mult = op.depthMultiplier;
+  if (mult < 1 || outC !== inC * mult) {
+    fail('BAD_SHAPE', `${what}: filter has ${outC} channels, input ${inC} x multiplier ${mult}`);
+  }
+  const b = bias(graph, op, 2, outC, what);
+  const outH = outSize(op.padding, inH, kH, op.strideH);
+  const outW = outSize(op.padding, inW, kW, op.strideW);
+  const [oH, oW, oC] = nhwc(output, what);
+  if (outH < 1 || outW < 1 || oH !== outH || oW !== outW || oC !== outC) {
+    fail('BAD_SHAPE', `${what}: output must be [1, ${outH}, ${outW}, ${outC}], is [${output.dims.join(', ')}]`);
+  }
+  const padT = leadingPadding(op.strideH, inH, kH, outH);
+  const padL = leadingPadding(op.strideW, inW, kW, outW);
+  checkWindows(inH, kH, op.strideH, padT, outH, what);
+  checkWindows(inW, kW, op.strideW, padL, outW, what);
+
+  const w = filter.data as Int8Array;
+  const taps = kH * kW;
+  const biasFolded = new Int32Array(outC);
+  const zp = input.zeroPoint;
+  for (let oc = 0; oc < outC; oc++) {
+    let sum = 0;
+    for (let t = 0; t < taps; t++) sum += w[t * outC + oc];
+    biasFolded[oc] = (b[oc] - zp * sum) | 0;
+  }
+  const rq = channelRequant(input.scale, filter, output.scale, outC, what);
+  const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+  return {
+    inH, inW, inC, outH, outW, outC, kH, kW, mult,
+    strideH: op.strideH, strideW: op.strideW, padT, padL,
+    inZp: zp, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+    filter: w, bias: b, biasFolded, rq, work: outH * outW * outC * taps,
+  };
+}
+
 export const depthwiseConv2d: OpKernel<DepthwiseState> = {
   name: 'DEPTHWISE_CONV_2D',
 
   prepare(op: OpNode, graph: Graph): Prepared<DepthwiseState> {
-    const what = opName(op, 'DEPTHWISE_CONV_2D');
-    inputCount(op, 2, 3, what);
-    unusedFields(op, what, true, false, true, true);
-    const input = activation(graph, op.inputs[0], what);
-    const output = activation(graph, op.output, what);
-    const filter = weights(graph, op.inputs[1], 3, what);
-    const [inH, inW, inC] = nhwc(input, what);
-    const fd = filter.dims;
-    if (fd.length !== 4 || fd[0] !== 1) fail('BAD_SHAPE', `${what}: filter must be [1, kH, kW, inC * multiplier]`);
-    const [, kH, kW, outC] = fd;
-    const mult = op.depthMultiplier;
-    if (mult < 1 || outC !== inC * mult) {
-      fail('BAD_SHAPE', `${what}: filter has ${outC} channels, input ${inC} x multiplier ${mult}`);
-    }
-    const b = bias(graph, op, 2, outC, what);
-    const outH = outSize(op.padding, inH, kH, op.strideH);
-    const outW = outSize(op.padding, inW, kW, op.strideW);
-    const [oH, oW, oC] = nhwc(output, what);
-    if (outH < 1 || outW < 1 || oH !== outH || oW !== outW || oC !== outC) {
-      fail('BAD_SHAPE', `${what}: output must be [1, ${outH}, ${outW}, ${outC}], is [${output.dims.join(', ')}]`);
-    }
-    const padT = leadingPadding(op.strideH, inH, kH, outH);
-    const padL = leadingPadding(op.strideW, inW, kW, outW);
-    checkWindows(inH, kH, op.strideH, padT, outH, what);
-    checkWindows(inW, kW, op.strideW, padL, outW, what);
-
-    const w = filter.data as Int8Array;
-    const taps = kH * kW;
-    const biasFolded = new Int32Array(outC);
-    const zp = input.zeroPoint;
-    for (let oc = 0; oc < outC; oc++) {
-      let sum = 0;
-      for (let t = 0; t < taps; t++) sum += w[t * outC + oc];
-      biasFolded[oc] = (b[oc] - zp * sum) | 0;
-    }
-    const rq = channelRequant(input.scale, filter, output.scale, outC, what);
-    const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+    const layer = depthwiseLayer(op, graph);
+    const { filter: w, bias: b, biasFolded, rq, work } = layer;
     const geometry = {
-      inH, inW, inC, outH, outW, outC, kH, kW, mult,
-      strideH: op.strideH, strideW: op.strideW, padT, padL,
-      inZp: zp, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+      inH: layer.inH, inW: layer.inW, inC: layer.inC, outH: layer.outH, outW: layer.outW, outC: layer.outC,
+      kH: layer.kH, kW: layer.kW, mult: layer.mult, strideH: layer.strideH, strideW: layer.strideW,
+      padT: layer.padT, padL: layer.padL, inZp: layer.inZp, outZp: layer.outZp, actMin: layer.actMin, actMax: layer.actMax,
     };
     const fast = prepareDepthwiseFast(geometry, w, b, rq);
     return {
       state: { ...geometry, filter: w, biasFolded, rq, fast },
-      work: outH * outW * outC * taps,
-      scratchBytes: fast !== null ? fast.src.padBytes : taps * inC,
+      work,
+      scratchBytes: fast !== null ? fast.src.padBytes : layer.kH * layer.kW * layer.inC,
     };
   },
 

@@ -48,45 +48,71 @@ export interface FullyConnectedState {
   xv: Int8Array[];
 }
 
+/** A validated FULLY_CONNECTED op before any packing: what the native kernel needs too (native-params.ts). */
+export interface FullyConnectedLayer {
+  readonly units: number;
+  readonly inUnits: number;
+  readonly inZp: number;
+  readonly outZp: number;
+  readonly actMin: number;
+  readonly actMax: number;
+  /** The weights [units * inUnits] (a view into the package), per-unit rows and the bias. */
+  readonly w: Int8Array;
+  readonly rows: readonly Int8Array[];
+  readonly bias: Int32Array;
+  readonly biasFolded: Int32Array;
+  readonly rq: Requant;
+}
+
+/** Validates a FULLY_CONNECTED op (throws ModelError) and computes its folded bias and requantization. */
+export function fullyConnectedLayer(op: OpNode, graph: Graph): FullyConnectedLayer {
+  const what = opName(op, 'FULLY_CONNECTED');
+  inputCount(op, 2, 3, what);
+  unusedFields(op, what, false, false, false, true);
+  const input = activation(graph, op.inputs[0], what);
+  const output = activation(graph, op.output, what);
+  const filter = weights(graph, op.inputs[1], 0, what);
+  const fd = filter.dims;
+  if (fd.length !== 2) fail('BAD_SHAPE', `${what}: filter must be [units, inUnits]`);
+  const [units, inUnits] = fd;
+  if (input.elementCount !== inUnits) {
+    fail('BAD_SHAPE', `${what}: input has ${input.elementCount} elements, filter takes ${inUnits}`);
+  }
+  const od = output.dims;
+  if (output.elementCount !== units || od[od.length - 1] !== units) {
+    fail('BAD_SHAPE', `${what}: output must be [1, ${units}], is [${od.join(', ')}]`);
+  }
+  const b = bias(graph, op, 2, units, what);
+  const rows: Int8Array[] = [];
+  const biasFolded = new Int32Array(units);
+  const w = filter.data as Int8Array;
+  foldRows(w, units, inUnits, b, input.zeroPoint, rows, biasFolded);
+  const rq = channelRequant(input.scale, filter, output.scale, units, what);
+  const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
+  return {
+    units, inUnits, inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+    w, rows, bias: b, biasFolded, rq,
+  };
+}
+
 export const fullyConnected: OpKernel<FullyConnectedState> = {
   name: 'FULLY_CONNECTED',
 
   prepare(op: OpNode, graph: Graph): Prepared<FullyConnectedState> {
-    const what = opName(op, 'FULLY_CONNECTED');
-    inputCount(op, 2, 3, what);
-    unusedFields(op, what, false, false, false, true);
-    const input = activation(graph, op.inputs[0], what);
-    const output = activation(graph, op.output, what);
-    const filter = weights(graph, op.inputs[1], 0, what);
-    const fd = filter.dims;
-    if (fd.length !== 2) fail('BAD_SHAPE', `${what}: filter must be [units, inUnits]`);
-    const [units, inUnits] = fd;
-    if (input.elementCount !== inUnits) {
-      fail('BAD_SHAPE', `${what}: input has ${input.elementCount} elements, filter takes ${inUnits}`);
-    }
-    const od = output.dims;
-    if (output.elementCount !== units || od[od.length - 1] !== units) {
-      fail('BAD_SHAPE', `${what}: output must be [1, ${units}], is [${od.join(', ')}]`);
-    }
-    const b = bias(graph, op, 2, units, what);
-    const rows: Int8Array[] = [];
-    const biasFolded = new Int32Array(units);
-    const w = filter.data as Int8Array;
-    foldRows(w, units, inUnits, b, input.zeroPoint, rows, biasFolded);
+    const layer = fullyConnectedLayer(op, graph);
+    const { units, inUnits, w, rows, bias: b, biasFolded, rq } = layer;
     const wv: Int8Array[] = [];
     for (let k = 0; k < 16; k++) wv.push(w.subarray(k < w.length ? k : w.length));
-    const rq = channelRequant(input.scale, filter, output.scale, units, what);
-    const range = activationRange(op.activation, output.scale, output.zeroPoint, what);
     const accMin = new Float64Array(units), accMax = new Float64Array(units);
     const r = new Float64Array(2);
     for (let u = 0; u < units; u++) {
-      accumulatorRange(w, u * inUnits, inUnits, 1, b[u], input.zeroPoint, r);
+      accumulatorRange(w, u * inUnits, inUnits, 1, b[u], layer.inZp, r);
       accMin[u] = r[0];
       accMax[u] = r[1];
     }
     return {
       state: {
-        units, inUnits, inZp: input.zeroPoint, outZp: output.zeroPoint, actMin: range.min, actMax: range.max,
+        units, inUnits, inZp: layer.inZp, outZp: layer.outZp, actMin: layer.actMin, actMax: layer.actMax,
         rows, biasFolded, rq, fast: fastRequant(rq, accMin, accMax), w, wv, sums: new Float64Array(units), xv: [],
         packed: preparePackedDense(w, units, inUnits),
       },

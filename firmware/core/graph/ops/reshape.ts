@@ -1,6 +1,7 @@
 // RESHAPE (e.g. flatten before FULLY_CONNECTED): same int8 values, new shape. Element counts,
 // scale and zero point must match. The engine lets the output share the input's arena bytes
-// (aliasesInput), and eval is then a no-op; with separate buffers it copies (TypedArray.set).
+// (aliasesInput), and eval is then a no-op that the engine skips (step null); with separate
+// buffers it copies (TypedArray.set).
 
 import type { Graph, OpNode } from '../format';
 import type { OpBinding, OpKernel, Prepared } from '../kernel';
@@ -32,5 +33,11 @@ export const reshape: OpKernel<ReshapeState> = {
     const x = b.inputs[0] as Int8Array;
     const out = b.output;
     if (x.buffer !== out.buffer || x.byteOffset !== out.byteOffset) out.set(x);
+  },
+
+  step(_s: ReshapeState, b: OpBinding): (() => void) | null {
+    const x = b.inputs[0] as Int8Array;
+    const out = b.output;
+    return x.buffer === out.buffer && x.byteOffset === out.byteOffset ? null : () => { out.set(x); };
   },
 };

@@ -4,7 +4,7 @@
  * native("xs_edgeml_<op>"):
  *
  *   conv2d, depthwise_conv2d, fully_connected: (params, weights, input, output)
- *   max_pool2d, average_pool2d:                (params, input, output)
+ *   max_pool2d, average_pool2d, softmax:       (params, input, output)
  *
  * Every argument is a byte view (Uint8Array or Int8Array: xsmcGetBuffer reads only 1-byte typed
  * arrays); params views the bytes of an Int32Array of its own (so 4-aligned) that prepare() built
@@ -82,4 +82,9 @@ void xs_edgeml_max_pool2d(xsMachine *the)
 void xs_edgeml_average_pool2d(xsMachine *the)
 {
 	call_pool(the, edgeml_average_pool2d);
+}
+
+void xs_edgeml_softmax(xsMachine *the)
+{
+	call_pool(the, edgeml_softmax);
 }
