@@ -73,6 +73,24 @@ describe('device STATUS and commands over MQTT', () => {
     await host.until('INFO after the drop', () => responses(host.on(topics.rsp('host2'))).some((m) => m.type === MSG.INFO));
   });
 
+  it('serves the two most recent clients: a third ends the STREAM of the least recent one', async () => {
+    const { topics } = dev;
+    const hello = encodeMessage(MSG.HELLO, 1, { protocolVersion: 1, minProtocolVersion: 1, maxPayload: 4096 });
+    const results = () => responses(host.on(topics.rsp('streamer'))).filter((m) => m.type === MSG.RESULT).length;
+    await host.publish(topics.cmd('streamer'), encodeMessage(MSG.STREAM, 1, { enabled: true, includeScores: false }));
+    await host.until('RESULT events', () => results() >= 2);
+    await host.publish(topics.cmd('second'), hello);
+    await host.until('the second client served', () => host.on(topics.rsp('second')).length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(results()).toBeGreaterThan(2); // two clients: the stream goes on
+    await host.publish(topics.cmd('third'), hello);
+    await host.until('the third client served', () => host.on(topics.rsp('third')).length > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = results();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(results()).toBe(stopped);
+  });
+
   it('a power cut makes the broker publish the offline STATUS; the rebooted firmware comes back online', async () => {
     const { topics, device } = dev;
     const mark = host.on(topics.status).length;

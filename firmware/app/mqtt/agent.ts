@@ -3,7 +3,7 @@
 // rollback and as a heartbeat; telemetry batches; commands through per-client protocol
 // servers; OTA downloads. Every incoming message is size-checked before it is parsed, and
 // nothing a broker delivers can throw out of the session's callback.
-import { CHUNK_HEADER_BYTES, deviceTopics, encodeStatus, isClientId } from '../../core/fleet/index';
+import { CHUNK_HEADER_BYTES, TOPIC, deviceTopics, encodeStatus, isClientId } from '../../core/fleet/index';
 import type { DeviceTopics } from '../../core/fleet/index';
 import { DEFAULT_MAX_PAYLOAD, maxWireLength } from '../../core/protocol/index';
 import type { MqttSession, Network } from '../../platform/network';
@@ -28,6 +28,8 @@ export class MqttAgent {
   readonly topics: DeviceTopics;
   readonly #network: Network;
   readonly #options: MqttAgentOptions;
+  /** `<prefix>/<id>/cmd/`: a topic that starts with it names the host client after it. */
+  readonly #cmdPrefix: string;
   #session: MqttSession | undefined;
   #limits: InfoLimits | undefined;
   #commands: CommandClients | undefined;
@@ -42,6 +44,7 @@ export class MqttAgent {
     this.topics = deviceTopics(settings.prefix, device.platform.device.id);
     this.#network = network;
     this.#options = options;
+    this.#cmdPrefix = `${this.topics.base}/${TOPIC.CMD}/`;
   }
 
   get session(): MqttSession | undefined { return this.#session; }
@@ -120,8 +123,8 @@ export class MqttAgent {
     const t = this.topics;
     if (topic === t.chunk) this.#ota!.onChunk(payload);
     else if (topic === t.offer) this.#ota!.onOffer(payload);
-    else if (topic.length > t.cmdFilter.length - 1 && topic.slice(0, t.cmdFilter.length - 1) === t.cmdFilter.slice(0, -1)) {
-      const client = topic.slice(t.cmdFilter.length - 1);
+    else if (topic.startsWith(this.#cmdPrefix)) {
+      const client = topic.slice(this.#cmdPrefix.length);
       if (isClientId(client)) this.#commands!.receive(client, payload);
     }
   }

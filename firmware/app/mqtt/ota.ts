@@ -48,8 +48,6 @@ export class OtaDownloader {
     this.#maxData = maxData;
   }
 
-  get downloading(): boolean { return this.#download !== undefined; }
-
   /** A message on ota/offer (retained; empty: withdrawn). */
   onOffer(payload: Uint8Array): void {
     if (payload.length === 0) {

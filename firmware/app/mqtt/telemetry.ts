@@ -33,7 +33,7 @@ export class TelemetryBatcher {
     if (this.#timer || this.#settings.telemetryMs === 0) return;
     this.#lastStats = this.#clock.now();
     this.#unsubscribe = this.#device.subscribe((r) => this.#onResult(r));
-    this.#timer = this.#clock.setInterval(() => this.flush(), this.#settings.telemetryMs);
+    this.#timer = this.#clock.setInterval(() => this.#flush(), this.#settings.telemetryMs);
   }
 
   stop(): void {
@@ -45,7 +45,7 @@ export class TelemetryBatcher {
   }
 
   /** Sends what is held, with a STATS_REPORT when one is due. */
-  flush(): void {
+  #flush(): void {
     const now = this.#clock.now();
     if (now - this.#lastStats >= this.#settings.statsSeconds * 1000) {
       this.#lastStats = now;
