@@ -44,7 +44,12 @@ enum {
 	EDGEML_CH_BIAS_FOLDED = 0, /* bias - inZp * sum(all weights of c), mod 2^32 */
 	EDGEML_CH_BIAS,            /* bias (0 when the op has none) */
 	EDGEML_CH_MULTIPLIER,      /* Q31 multiplier, TFLite QuantizeMultiplier */
-	EDGEML_CH_SHIFT,           /* TFLite shift: left when > 0, right by -shift when <= 0; in [-31, 30] */
+	/* the TFLite shift s in [-31, 30] (left when > 0, right by -s when <= 0), with e = max(-s, 0): */
+	EDGEML_CH_LEFT,            /* max(s, 0) */
+	EDGEML_CH_RIGHT,           /* 31 + e */
+	EDGEML_CH_NEGATIVE,        /* 2^31 (as int32: INT32_MIN) when e > 0, else 0 */
+	EDGEML_CH_ROUND_LO,        /* 2^30 + (e > 0 ? 2^(30+e) : 0), low 32 bits */
+	EDGEML_CH_ROUND_HI,        /* and high 32 bits (graph/quant.h: edgeml_requantize) */
 	EDGEML_CH_SIZE
 };
 

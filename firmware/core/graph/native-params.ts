@@ -15,8 +15,13 @@ const P_IN_H = 0, P_IN_W = 1, P_IN_C = 2, P_OUT_H = 3, P_OUT_W = 4, P_OUT_C = 5,
 const P_STRIDE_H = 8, P_STRIDE_W = 9, P_PAD_T = 10, P_PAD_L = 11, P_IN_ZP = 12, P_OUT_ZP = 13;
 const P_ACT_MIN = 14, P_ACT_MAX = 15, P_DEPTH_MULT = 16;
 export const P_CHANNELS = 17;
-/** Per channel: folded bias, bias, multiplier, shift (EDGEML_CH_*). */
-export const CH_SIZE = 4;
+/**
+ * Per channel (EDGEML_CH_*): folded bias, bias, multiplier, then the requantization constants of
+ * the TFLite shift s, with e = max(-s, 0): left shift max(s, 0), right shift 31 + e, 2^31 when
+ * e > 0, and 2^30 + (e > 0 ? 2^(30+e) : 0) as low and high 32 bits (firmware/native/graph/quant.h).
+ */
+export const CH_SIZE = 8;
+const TWO_POW_32 = 4294967296;
 
 interface Window {
   readonly inH: number; readonly inW: number; readonly inC: number;
@@ -51,7 +56,14 @@ function channels(p: Int32Array, w: Int8Array, count: number, channelStep: numbe
     p[at] = folded[c];
     p[at + 1] = (folded[c] + inZp * sum) | 0;
     p[at + 2] = rq.mult[c];
-    p[at + 3] = rq.left[c] > 0 ? rq.left[c] : -rq.right[c];
+    const shift = rq.left[c] > 0 ? rq.left[c] : -rq.right[c];
+    const e = shift > 0 ? 0 : -shift;
+    const round = 2 ** 30 + (e > 0 ? 2 ** (30 + e) : 0); // < 2^62, exact
+    p[at + 3] = shift > 0 ? shift : 0;
+    p[at + 4] = 31 + e;
+    p[at + 5] = e > 0 ? -2147483648 : 0;
+    p[at + 6] = round % TWO_POW_32 | 0;
+    p[at + 7] = Math.floor(round / TWO_POW_32);
   }
   return p;
 }

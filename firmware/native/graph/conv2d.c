@@ -2,15 +2,16 @@
  * CONV_2D, int8 per-channel (TFLite reference_integer_ops::ConvPerChannel), dilation 1;
  * the twin of firmware/core/graph/ops/conv2d.ts.
  *
- * A window inside the input uses the folded bias (bias - inZp * sum w), so its taps need no
- * offset: each of its kH rows is kW * inC contiguous bytes in the input and in the weights, and
- * four output channels share every input load. A window of at most EDGEML_CONV_GATHER taps
- * (K = kH * kW * inC) is first gathered into one run of K bytes on the stack, with inZp in the
- * padding taps (w * (inZp - inZp) = 0 under the folded bias), so that the dot products have no
- * row loop and padded windows take the same path. A larger window that reaches into the padding
- * skips the padding taps and offsets the others by inZp, starting from the plain bias: both
- * give the same sum modulo 2^32. Fast paths: 1x1 (a window is one pixel, never padded) and 3x3 on
- * one input channel (the nine taps held in locals for every output channel).
+ * The input offset is folded into the bias (bias - inZp * sum w), so a window's taps need no
+ * offset. Fast paths: 1x1 (a window is one pixel, never padded: four output channels share
+ * every input load) and 3x3 on one input channel (the nine taps held in locals for every output
+ * channel; a window reaching into the padding is first gathered with inZp in the padding taps,
+ * which contribute w * (inZp - inZp) = 0 under the folded bias). Otherwise, when a window has at
+ * most EDGEML_CONV_GATHER taps (K = kH * kW * inC), windows are gathered the same way into runs
+ * of K bytes on the stack, two at a time, and each weight load serves both windows and four
+ * output channels. Larger windows are read in place, kH rows of kW * inC contiguous bytes, and
+ * one that reaches into the padding skips the padding taps and offsets the others by inZp,
+ * starting from the plain bias: both give the same sum modulo 2^32.
  */
 #include <string.h>
 #include "quant.h"
@@ -66,6 +67,41 @@ static void window_inside(const Outputs *o, const int8_t *w, const int8_t *x, in
 		uint32_t a = 0;
 		for (ky = 0; ky < kH; ky++) a += edgeml_dot(w + oc * K + ky * kRow, x + ky * rowStep, kRow);
 		y[oc] = out_folded(o, oc, a);
+	}
+}
+
+/* Two windows of K contiguous taps each (gathered): every weight load serves both. */
+static void window_pair(const Outputs *o, const int8_t *w, const int8_t *xa, const int8_t *xb, int8_t *ya, int8_t *yb)
+{
+	const int32_t K = o->K, outC = o->outC;
+	int32_t oc = 0, i;
+	for (; oc + 4 <= outC; oc += 4) {
+		const int8_t *w0 = w + oc * K;
+		uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+		for (i = 0; i < K; i++) {
+			const int32_t u = xa[i], v = xb[i];
+			const int32_t k0 = w0[i], k1 = w0[i + K], k2 = w0[i + 2 * K], k3 = w0[i + 3 * K];
+			a0 += (uint32_t)(k0 * u);
+			b0 += (uint32_t)(k0 * v);
+			a1 += (uint32_t)(k1 * u);
+			b1 += (uint32_t)(k1 * v);
+			a2 += (uint32_t)(k2 * u);
+			b2 += (uint32_t)(k2 * v);
+			a3 += (uint32_t)(k3 * u);
+			b3 += (uint32_t)(k3 * v);
+		}
+		ya[oc] = out_folded(o, oc, a0);
+		ya[oc + 1] = out_folded(o, oc + 1, a1);
+		ya[oc + 2] = out_folded(o, oc + 2, a2);
+		ya[oc + 3] = out_folded(o, oc + 3, a3);
+		yb[oc] = out_folded(o, oc, b0);
+		yb[oc + 1] = out_folded(o, oc + 1, b1);
+		yb[oc + 2] = out_folded(o, oc + 2, b2);
+		yb[oc + 3] = out_folded(o, oc + 3, b3);
+	}
+	for (; oc < outC; oc++) {
+		ya[oc] = out_folded(o, oc, edgeml_dot(w + oc * K, xa, K));
+		yb[oc] = out_folded(o, oc, edgeml_dot(w + oc * K, xb, K));
 	}
 }
 
@@ -126,6 +162,22 @@ static void gather(const int32_t *p, const int8_t *x, int32_t iy0, int32_t ix0, 
 	}
 }
 
+/* gather() for 3x3 on one channel: nine selects, no library calls for one-byte runs. */
+static void gather_3x3x1(const int32_t *p, const int8_t *x, int32_t iy0, int32_t ix0, int8_t *col)
+{
+	const int32_t inH = p[EDGEML_P_IN_H], inW = p[EDGEML_P_IN_W];
+	const int8_t zp = (int8_t)p[EDGEML_P_IN_ZP];
+	int32_t ky, kx;
+	for (ky = 0; ky < 3; ky++) {
+		const int32_t iy = iy0 + ky;
+		const int rowIn = iy >= 0 && iy < inH;
+		for (kx = 0; kx < 3; kx++) {
+			const int32_t ix = ix0 + kx;
+			col[3 * ky + kx] = rowIn && ix >= 0 && ix < inW ? x[iy * inW + ix] : zp;
+		}
+	}
+}
+
 void edgeml_conv2d(const int32_t *p, const int8_t *w, const int8_t *x, int8_t *y)
 {
 	const int32_t inH = p[EDGEML_P_IN_H], inW = p[EDGEML_P_IN_W], inC = p[EDGEML_P_IN_C];
@@ -135,34 +187,45 @@ void edgeml_conv2d(const int32_t *p, const int8_t *w, const int8_t *x, int8_t *y
 	const int32_t padT = p[EDGEML_P_PAD_T], padL = p[EDGEML_P_PAD_L];
 	const int32_t rowStep = inW * inC;
 	const int is3x3x1 = kH == 3 && kW == 3 && inC == 1;
-	int8_t col[EDGEML_CONV_GATHER];
+	const int is1x1 = kH == 1 && kW == 1;
+	int8_t col[2 * EDGEML_CONV_GATHER];
 	Outputs o;
 	int32_t oy, ox;
 	outputs_init(&o, p);
+	if (!is1x1 && !is3x3x1 && o.K <= EDGEML_CONV_GATHER) {
+		/* every window gathered into one run of K taps, two windows at a time */
+		const int32_t positions = outH * outW;
+		int32_t q;
+		for (q = 0; q + 2 <= positions; q += 2, y += 2 * outC) {
+			gather(p, x, (q / outW) * sH - padT, (q % outW) * sW - padL, col);
+			gather(p, x, ((q + 1) / outW) * sH - padT, ((q + 1) % outW) * sW - padL, col + EDGEML_CONV_GATHER);
+			window_pair(&o, w, col, col + EDGEML_CONV_GATHER, y, y + outC);
+		}
+		if (q < positions) {
+			gather(p, x, (q / outW) * sH - padT, (q % outW) * sW - padL, col);
+			window_inside(&o, w, col, 1, o.K, 0, y);
+		}
+		return;
+	}
 	for (oy = 0; oy < outH; oy++) {
 		const int32_t iy0 = oy * sH - padT;
 		for (ox = 0; ox < outW; ox++, y += outC) {
 			const int32_t ix0 = ox * sW - padL;
 			const int8_t *xw;
 			if (iy0 < 0 || ix0 < 0 || iy0 + kH > inH || ix0 + kW > inW) {
-				if (o.K > EDGEML_CONV_GATHER) {
-					window_border(&o, p, w, x, iy0, ix0, y);
+				if (is3x3x1) {
+					gather_3x3x1(p, x, iy0, ix0, col);
+					window_3x3x1(&o, w, col, 3, y);
 				} else {
-					gather(p, x, iy0, ix0, col);
-					if (is3x3x1) window_3x3x1(&o, w, col, 3, y);
-					else window_inside(&o, w, col, 1, o.K, 0, y);
+					window_border(&o, p, w, x, iy0, ix0, y);
 				}
 				continue;
 			}
 			xw = x + (iy0 * inW + ix0) * inC;
-			if (kH == 1 && kW == 1) {
+			if (is1x1) {
 				window_inside(&o, w, xw, 1, inC, 0, y);
 			} else if (is3x3x1) {
 				window_3x3x1(&o, w, xw, inW, y);
-			} else if (o.K <= EDGEML_CONV_GATHER) {
-				/* one run of K taps, without the row loop */
-				gather(p, x, iy0, ix0, col);
-				window_inside(&o, w, col, 1, o.K, 0, y);
 			} else {
 				window_inside(&o, w, xw, kH, kW * inC, rowStep, y);
 			}

@@ -33,24 +33,20 @@ static inline int64_t edgeml_floor_shift64(int64_t x, int e)
  *   RoundingDivideByPOT(s, e), e >= 1, = floor((s + 2^(e-1) - [s < 0]) / 2^e), and nesting the
  *     floors gives floor((p + 2^30 + 2^(30+e) - [p < 0] 2^31) / 2^(31+e)) (p < 0 decides as
  *     s < 0 does whenever the result can differ: for -2^30 <= p < 0 both give 0).
- * |p| < 2^62, so nothing overflows. Identical to the two-step gemmlowp arithmetic bit for bit.
- */
-static inline int32_t edgeml_mbqm(uint32_t x, int32_t m, int32_t shift)
-{
-	const int e = shift > 0 ? 0 : (int)-shift;
-	const int64_t p = (int64_t)edgeml_wrap(shift > 0 ? x << shift : x) * m;
-	int64_t n = p + ((int64_t)1 << 30);
-	if (e > 0) n += ((int64_t)1 << (30 + e)) - (p < 0 ? (int64_t)1 << 31 : 0);
-	return (int32_t)edgeml_floor_shift64(n, 31 + e);
-}
-
-/*
- * clamp(zp + MultiplyByQuantizedMultiplier(acc), actMin, actMax) for channel record ch;
+ * So the result is floor((p + round - [p < 0] negative) / 2^right) with the channel's constants
+ * (EDGEML_CH_*, computed at load by native-params.ts): left = l, right = 31 + e,
+ * round = 2^30 + [e > 0] 2^(30+e) and negative = [e > 0] 2^31. |p| < 2^62 and round < 2^62, so
+ * nothing overflows. Identical to the two-step gemmlowp arithmetic bit for bit.
+ *
+ * Returns clamp(zp + that, actMin, actMax) for channel record ch and accumulator acc;
  * lo = actMin - zp and hi = actMax - zp (the clamp is done before adding zp, so no overflow).
  */
 static inline int8_t edgeml_requantize(uint32_t acc, const int32_t *ch, int32_t zp, int32_t lo, int32_t hi)
 {
-	int32_t v = edgeml_mbqm(acc, ch[EDGEML_CH_MULTIPLIER], ch[EDGEML_CH_SHIFT]);
+	const int64_t p = (int64_t)edgeml_wrap(acc << ch[EDGEML_CH_LEFT]) * ch[EDGEML_CH_MULTIPLIER];
+	const uint64_t round = ((uint64_t)(uint32_t)ch[EDGEML_CH_ROUND_HI] << 32) | (uint32_t)ch[EDGEML_CH_ROUND_LO];
+	const int64_t n = p + (int64_t)round - (p < 0 ? (int64_t)(uint32_t)ch[EDGEML_CH_NEGATIVE] : 0);
+	int32_t v = (int32_t)edgeml_floor_shift64(n, ch[EDGEML_CH_RIGHT]);
 	v = v < lo ? lo : v > hi ? hi : v;
 	return (int8_t)(v + zp);
 }
