@@ -1,7 +1,7 @@
 // Power cuts while the host flashes a simulated device (the real firmware in XS, its flash a
 // file with NOR semantics): the power goes at a random byte of the upload or the activation,
 // the device reboots, and the host re-runs the flash. Every boot must run the old or the new
-// model, never none; re-runs resume from what the slot holds; the new model ends active, once.
+// model, never none; re-runs resume from what the slot holds; the new model ends active.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotState, activeModelOf } from '../../firmware/core/protocol/index';
 import { flashModel } from '../../host/device/flash';
@@ -10,7 +10,7 @@ import { readPackageFile } from '../../host/package/read';
 import { Prng } from '../support/prng';
 
 const FULL = process.env.EDGEML_FULL === '1';
-const CUTS = FULL ? 40 : 8;
+const CUTS = FULL ? 200 : 8; // the issue's 200 random points in the full run
 
 describe('power cuts during flash, end to end through the simulator', () => {
   let rig: Rig;
@@ -18,47 +18,55 @@ describe('power cuts during flash, end to end through the simulator', () => {
   beforeAll(async () => { rig = await startRig({ id: 'cut-e2e', slotBytes: 128 * 1024 }, { timeoutMs: 500 }); });
   afterAll(async () => { await rig?.close(); });
 
-  it(`${CUTS} random cuts: every boot runs v1 or v2, re-runs resume, v2 ends active`, async () => {
+  it(`${CUTS} random cuts: every boot runs the old or the new model, re-runs resume, the new one ends active`, async () => {
     const power = rig.device.storage.power;
-    const v1 = readPackageFile('models/rf-10x8.edgm');
-    const v2 = readPackageFile('models/gbdt-100x10.edgm');
-    const v2Options = { force: true }; // both models are version 1
-    const before = power.touched;
-    await flashModel(rig.client, v1);
-    // Bytes a whole flash touches (erases count a block each): the range the cuts fall in.
-    const span = power.touched - before;
+    const models = [
+      { name: 'rf-10x8', bytes: readPackageFile('models/rf-10x8.edgm') },
+      { name: 'gbdt-100x10', bytes: readPackageFile('models/gbdt-100x10.edgm') },
+    ];
+    // Both are version 1, so each flash is forced; the other slot still holds the model before
+    // last, so the first try of each update restarts the upload (later tries resume it).
+    await flashModel(rig.client, models[0].bytes);
     const random = new Prng(20261127);
-    let boots = rig.device.boots;
+    const firstBoot = rig.device.boots;
+    let boots = firstBoot;
     let resumes = 0;
-    let done = false;
-    for (let cut = 0; cut < CUTS && !done; cut++) {
-      const info = await rig.client.hello();
-      const partial = info.slots.find((s) => s.state === SlotState.PARTIAL && s.bytes > 0);
-      let firstAcked = -1;
-      power.cutAfter(1 + Math.floor(random.next() * span));
-      const run = await flashModel(rig.client, v2, { ...v2Options, onProgress: (p) => { if (firstAcked < 0) firstAcked = p.acked; } }).catch((e: unknown) => e);
-      power.disarm();
-      // A resumed upload starts from what the slot held, not from zero.
-      if (partial && firstAcked >= 0) {
-        expect(firstAcked).toBeGreaterThanOrEqual(partial.bytes);
-        resumes++;
+    let updates = 0;
+    // Flash the other model again and again, cutting the power at a random byte of each try.
+    for (let cut = 0, target = 1; cut < CUTS; target ^= 1) {
+      const [from, to] = [models[target ^ 1], models[target]];
+      const before = power.touched;
+      for (let done = false, first = true; !done; first = false) {
+        const info = await rig.client.hello();
+        const partial = info.slots.find((s) => s.state === SlotState.PARTIAL && s.bytes > 0);
+        let firstAcked = -1;
+        const armed = cut < CUTS;
+        // A whole flash erases and writes each byte (erases count whole blocks), plus state records.
+        if (armed) power.cutAfter(1 + Math.floor(random.next() * (2 * to.bytes.length + 8192)));
+        const run = await flashModel(rig.client, to.bytes, { force: true, restart: first, onProgress: (p) => { if (firstAcked < 0) firstAcked = p.acked; } }).catch((e: unknown) => e);
+        power.disarm();
+        if (armed) cut++;
+        // A resumed upload starts from what the slot held, not from zero.
+        if (partial && firstAcked >= 0) {
+          expect(firstAcked).toBeGreaterThanOrEqual(partial.bytes);
+          resumes++;
+        }
+        if (!(run instanceof Error)) done = true; // the cut fell after the last byte this flash touched
+        else if (rig.device.boots === boots) throw run; // a failure without a power cut is a bug
+        else {
+          boots = rig.device.boots;
+          await rig.reconnect();
+          const active = activeModelOf(await rig.client.hello())?.name;
+          expect([from.name, to.name]).toContain(active); // never none, never a partial one
+          done = active === to.name; // cut during activation, after the switch was recorded
+        }
       }
-      if (!(run instanceof Error)) done = true; // the cut fell after the last byte this flash touched
-      else if (rig.device.boots === boots) throw run; // a failure without a power cut is a bug
-      else {
-        boots = rig.device.boots;
-        await rig.reconnect();
-        const active = activeModelOf(await rig.client.hello());
-        expect(['rf-10x8', 'gbdt-100x10']).toContain(active?.name);
-        done = active?.name === 'gbdt-100x10'; // cut during activation, after the switch was recorded
-      }
+      expect(activeModelOf(await rig.client.hello())?.name).toBe(to.name);
+      expect(power.touched).toBeGreaterThan(before);
+      updates++;
     }
-    if (!done) await flashModel(rig.client, v2, v2Options);
-    const info = await rig.client.hello();
-    expect(activeModelOf(info)?.name).toBe('gbdt-100x10');
+    expect(boots - firstBoot).toBeGreaterThanOrEqual(CUTS / 2); // most cuts fell inside a flash
     expect(resumes).toBeGreaterThan(0);
-    // Flashing v2 again without force is refused as not newer: it stays active.
-    await expect(flashModel(rig.client, v2)).rejects.toThrow(/OLDER_VERSION|not newer/);
-    expect(activeModelOf(await rig.client.hello())?.name).toBe('gbdt-100x10');
-  }, 180_000);
+    expect(updates).toBeGreaterThan(1);
+  }, FULL ? 900_000 : 120_000);
 });
