@@ -1,11 +1,17 @@
 // `npm run bench [-- --json]`: for each reference model, package and arena bytes, Node
 // microseconds per inference, XS computrons per inference (deterministic meter), XS heap
 // allocated per inference after warm-up, and computrons per tree node visited or per
-// multiply-accumulate. A report, not a test: figures are printed, never asserted.
+// multiply-accumulate; then the native C kernels against the reference ones in one native XS
+// host (µs per inference) with callgrind instructions per MAC and per node; flash over serial;
+// a fleet update over MQTT. A report, not a test: figures are printed, never asserted.
 import { performance } from 'node:perf_hooks';
 import { loadModel } from '../firmware/core/model';
 import { XsEngine } from '../sim/xs/engine-service';
 import { FlashRow, runFlashBench } from './bench-flash';
+import { describeFleetBench, runFleetBench } from './bench-fleet';
+import { NativeBenchRow, runNativeBench } from './bench-native';
+import { nativeGraphCounts } from './native-graph-counts';
+import { nativeTreeCounts } from './native-tree-counts';
 import { ReferenceModel, referenceModels } from './reference-models';
 
 export interface BenchRow {
@@ -97,17 +103,35 @@ async function main(): Promise<void> {
     console.log('(XS computrons are deterministic; Node microseconds depend on this machine)\n');
     console.log(['model'.padEnd(14), 'package B'.padStart(9), 'arena B'.padStart(8), 'Node µs'.padStart(9), 'XS computrons'.padStart(12), 'XS alloc'.padStart(7), 'work'.padStart(13), 'per work'.padStart(8)].join('  '));
   }
-  const rows = await runBench(await referenceModels(), json ? undefined : (row) => console.log(formatRow(row)));
+  const models = await referenceModels();
+  const rows = await runBench(models, json ? undefined : (row) => console.log(formatRow(row)));
   if (!json) {
     console.log('\nper work: XS computrons per tree node visited (trees) or per multiply-accumulate (CNNs)');
     console.log('targets: at most 25 per node, at most 18 per MAC; XS alloc must be 0 bytes');
+    console.log('\nnative C kernels against the reference kernels, in the same native XS host (µs of this machine):');
+    console.log(`  ${'model'.padEnd(16)} ${'work'.padStart(14)} ${'reference µs'.padStart(13)} ${'native µs'.padStart(10)} ${'ratio'.padStart(7)}`);
+  }
+  const native = await runNativeBench(models, json ? undefined : (r: NativeBenchRow) => {
+    console.log(`  ${r.model.padEnd(16)} ${`${Math.round(r.workPerInference).toLocaleString('en-US')} ${r.workUnit}s`.padStart(14)} ${r.referenceMicroseconds.toFixed(1).padStart(13)} ${r.nativeMicroseconds.toFixed(2).padStart(10)} ${`${r.speedup.toFixed(0)}x`.padStart(7)}`);
+  });
+  const graphCounts = await nativeGraphCounts();
+  const treeCounts = await nativeTreeCounts();
+  if (!json) {
+    console.log('  goals: at least 100x for the CNNs, 20x for the tree ensembles');
+    console.log('\nC kernels under callgrind (instructions, deterministic):');
+    console.log('unavailable' in graphCounts ? `  per MAC: unavailable (${graphCounts.unavailable})`
+      : `  ${graphCounts.instructionsPerMac.toFixed(2)} per multiply-accumulate (${graphCounts.byOp.map((o) => `${o.op} ${o.instructionsPerMac.toFixed(2)}`).join(', ')})`);
+    console.log('unavailable' in treeCounts ? `  per node: unavailable (${treeCounts.unavailable})`
+      : `  ${treeCounts.instructionsPerNode.toFixed(1)} per tree node visited (${treeCounts.byModel.map((m) => `${m.model} ${m.instructionsPerNode.toFixed(1)}`).join(', ')})`);
     console.log('\nflash over the serial protocol to a simulated device (real firmware in XS), signed package:');
   }
   const flash = await runFlashBench(json ? undefined : (r: FlashRow) => {
     console.log(`  ${r.link.padEnd(14)} ${r.packageBytes.toLocaleString('en-US')} B: ${r.wireBytesPerPayloadByte.toFixed(3)} wire bytes per payload byte (target 1.05), ` +
       `${r.roundTrips} round trips, ${r.requests} requests, ${r.retries} retries, ${r.seconds.toFixed(2)} s`);
   });
-  if (json) console.log(JSON.stringify({ engine: rows, flash }, null, 2));
+  const fleet = await runFleetBench();
+  if (json) console.log(JSON.stringify({ engine: rows, native, graphCounts, treeCounts, flash, fleet }, null, 2));
+  else console.log(`\nfleet update over MQTT (embedded broker, simulated devices running the real firmware):\n${describeFleetBench(fleet)}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
