@@ -2,21 +2,13 @@
 // and splices, mixed with sensor frames. The device never throws, keeps its model, answers
 // every valid request exactly once, and still answers HELLO afterwards.
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, MSG, NO_SLOT, activeModelOf, encodeMessage } from '../../firmware/core/protocol/index';
-import type { Message, MessageTypeOf } from '../../firmware/core/protocol/index';
-import { mutateWire } from '../protocol/support/mutate';
-import { sampleMessage } from '../protocol/support/samples';
+import { ErrorCode, MSG, NO_SLOT, activeModelOf } from '../../firmware/core/protocol/index';
+import { damagedRequests } from '../protocol/support/mutate';
 import { Prng } from '../support/prng';
 import { startDevice, testPlatform } from './harness';
 import { featurePackage, makeKeys, recording, sha256 } from './packages';
 
 const COUNT = process.env.EDGEML_FULL ? 10_000 : 1_000;
-
-// Requests to mutate: every request type but RESTART (a valid one would only make the device busy).
-const TYPES: MessageTypeOf[] = [
-  MSG.HELLO, MSG.PREDICT, MSG.STREAM, MSG.SAMPLE, MSG.MODEL_BEGIN, MSG.MODEL_CHUNK, MSG.MODEL_END,
-  MSG.ACTIVATE, MSG.ROLLBACK, MSG.STATS, MSG.CONFIG_GET, MSG.CONFIG_SET,
-];
 
 describe('fuzz: mutated frames on the serial line', () => {
   it(`${COUNT} mutated frames: the device keeps running, keeps its model and answers HELLO`, () => {
@@ -35,19 +27,8 @@ describe('fuzz: mutated frames on the serial line', () => {
     const rec = recording();
     const totalFrames = rec.samples.length / 3;
     let sensorAt = 0;
-    let previous = encodeMessage(MSG.HELLO, 1, { protocolVersion: 1, minProtocolVersion: 1, maxPayload: 4160 });
-    for (let i = 0; i < COUNT; i++) {
-      const type = rng.pick(TYPES);
-      let message = sampleMessage(rng, type) as Message;
-      if (message.type === MSG.STATS) message = { type: MSG.STATS, body: { reset: false } }; // keep the counters for the checks below
-      let wire: Uint8Array;
-      try {
-        wire = encodeMessage(message.type, rng.int(0, 0xffff), message.body as never, rng.next() < 0.2 ? 1 : 0);
-      } catch {
-        continue; // a sample the encoder refuses (a value out of range for this layout)
-      }
-      const damaged = rng.next() < 0.05 ? new Uint8Array(rng.int(1, 300)).map(() => rng.int(0, 255)) : mutateWire(rng, wire, previous);
-      previous = wire;
+    let i = 0;
+    for (const damaged of damagedRequests(rng, COUNT)) {
       // split the bytes at random places, as a serial driver delivers them
       let at = 0;
       while (at < damaged.length) {
@@ -55,7 +36,7 @@ describe('fuzz: mutated frames on the serial line', () => {
         expect(() => platform.serial.send(damaged.subarray(at, at + n))).not.toThrow();
         at += n;
       }
-      if (i % 50 === 0) {
+      if (i++ % 50 === 0) {
         platform.sensor.feed(rec.samples, sensorAt, Math.min(totalFrames, sensorAt + 200));
         sensorAt = (sensorAt + 200) % totalFrames;
       }

@@ -3,22 +3,15 @@
 // in random pieces while the device streams results. It never reboots or logs an escaped
 // exception, everything it sends decodes, it keeps its model, answers HELLO and classifies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FrameDecoder, MSG, activeModelOf, decodeMessage, encodeMessage } from '../../firmware/core/protocol/index';
-import type { Message, MessageTypeOf } from '../../firmware/core/protocol/index';
+import { ErrorCode, FrameDecoder, MSG, activeModelOf, decodeMessage } from '../../firmware/core/protocol/index';
+import type { Message } from '../../firmware/core/protocol/index';
 import { flashModel } from '../../host/device/flash';
 import { Rig, startRig } from '../device-client/support';
 import { Keys, featurePackage, makeKeys } from '../device/packages';
-import { mutateWire } from '../protocol/support/mutate';
-import { sampleMessage } from '../protocol/support/samples';
+import { damagedRequests } from '../protocol/support/mutate';
 import { Prng } from '../support/prng';
 
 const COUNT = process.env.EDGEML_FULL ? 10_000 : 1_000;
-
-// Every request type but RESTART (a valid one would only reboot the device) and STATS with reset.
-const TYPES: MessageTypeOf[] = [
-  MSG.HELLO, MSG.PREDICT, MSG.STREAM, MSG.SAMPLE, MSG.MODEL_BEGIN, MSG.MODEL_CHUNK, MSG.MODEL_END,
-  MSG.ACTIVATE, MSG.ROLLBACK, MSG.STATS, MSG.CONFIG_GET, MSG.CONFIG_SET,
-];
 
 describe('fuzz: mutated frames into a simulated device', () => {
   let keys: Keys;
@@ -51,25 +44,14 @@ describe('fuzz: mutated frames into a simulated device', () => {
     const stop = device.serial.onData((bytes) => decoder.push(bytes));
 
     const rng = new Prng(1127);
-    let previous = encodeMessage(MSG.HELLO, 1, { protocolVersion: 1, minProtocolVersion: 1, maxPayload: 4160 });
-    for (let i = 0; i < COUNT; i++) {
-      const type = rng.pick(TYPES);
-      let message = sampleMessage(rng, type) as Message;
-      if (message.type === MSG.STATS) message = { type: MSG.STATS, body: { reset: false } };
-      let wire: Uint8Array;
-      try {
-        wire = encodeMessage(message.type, rng.int(0, 0xffff), message.body as never, rng.next() < 0.2 ? 1 : 0);
-      } catch {
-        continue; // a sample the encoder refuses (a value out of range for this layout)
-      }
-      const damaged = rng.next() < 0.05 ? new Uint8Array(rng.int(1, 300)).map(() => rng.int(0, 255)) : mutateWire(rng, wire, previous);
-      previous = wire;
+    let i = 0;
+    for (const damaged of damagedRequests(rng, COUNT)) {
       for (let at = 0; at < damaged.length;) {
         const n = rng.int(1, 64);
         device.serial.write(damaged.subarray(at, at + n));
         at += n;
       }
-      if (i % 20 === 0) await device.poll();
+      if (i++ % 20 === 0) await device.poll();
     }
     device.serial.write(new Uint8Array([0])); // end whatever frame is pending
     await device.poll();
