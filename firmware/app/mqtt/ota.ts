@@ -28,6 +28,7 @@ interface Download {
 }
 
 const NO_HASH = new Uint8Array(32);
+const REMEMBERED_OFFERS = 8;
 
 export class OtaDownloader {
   readonly #device: Device;
@@ -37,7 +38,8 @@ export class OtaDownloader {
   /** Largest data a CHUNK may carry here (maxMessage minus the CHUNK header). */
   readonly #maxData: number;
   #download: Download | undefined;
-  /** Offers answered REFUSED or FAILED this boot (hash as hex, and FORCE): repeats are ignored. */
+  /** The last offers answered REFUSED or FAILED this boot (hash as hex, and FORCE): repeats
+   * are ignored. Bounded, so a flood of offers cannot grow it. */
   readonly #finished: string[] = [];
 
   constructor(device: Device, settings: AgentSettings, link: OtaLink, maxData: number) {
@@ -211,13 +213,18 @@ export class OtaDownloader {
 
   #failed(d: Download, code: ErrorCodeName, message: string): void {
     this.#stop();
-    this.#finished.push(offerKey(d.offer));
+    this.#remember(d.offer);
     this.#publishFor(d.offer.sha256, OtaPhase.FAILED, code, d.held, d.offer.size, message);
   }
 
   #refuse(offer: Offer, code: ErrorCodeName, message: string): void {
-    this.#finished.push(offerKey(offer));
+    this.#remember(offer);
     this.#publishFor(offer.sha256, OtaPhase.REFUSED, code, 0, offer.size, message);
+  }
+
+  #remember(offer: Offer): void {
+    if (this.#finished.length >= REMEMBERED_OFFERS) this.#finished.shift();
+    this.#finished.push(offerKey(offer));
   }
 
   #stop(): void {
