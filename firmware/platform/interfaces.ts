@@ -78,11 +78,29 @@ export interface DeviceInfo {
   readonly trustedKey: Uint8Array | undefined;
 }
 
+/** XS heap figures (STATS_REPORT flag 1). */
+export interface HeapFigures {
+  /** Heap bytes in use now. */
+  readonly used: number;
+  /** The most in use the platform has seen since boot (>= used). */
+  readonly peak: number;
+}
+
 export interface System {
   restart(): void;
   /** Free heap bytes, when the platform can tell. */
   freeMemory(): number | undefined;
   log(message: string): void;
+  /**
+   * XS heap bytes in use and the peak, when the platform can tell (absent, or undefined: it
+   * cannot). What counts as "in use" is the platform's: see its implementation.
+   */
+  heap?(): HeapFigures | undefined;
+  /**
+   * The running XS computron meter (simulated devices: the board's XS does not meter). Only
+   * differences mean something: the Device reads it around each inference.
+   */
+  computrons?(): number;
 }
 
 /** Optimized inference kernels (native C on Moddable); the engine uses the portable reference

@@ -19,6 +19,7 @@
 // Node → XS, as XsRunner handler calls (sim/xs/host-api.ts):
 //   boot     UTF-8 JSON BootOptions                    → Output
 //   advance  [f64 time ms][u32 frame count][f64 first frame time][f64 frame interval]
+//            [u32 heap bytes in use][u32 heap peak]  (the previous crank's meter: System.heap)
 //            [frame count × axes × i16 samples][serial bytes received]   → Output
 //   stats    (empty)                                   → UTF-8 JSON XsStats
 //   Output:  [u8 flags][u32 serial length][serial bytes written][UTF-8 log lines, "\n"-separated]
@@ -38,6 +39,9 @@ export const Op = {
 } as const;
 
 export const Status = { OK: 0, ERROR: 1, POWER_OFF: 2 } as const;
+
+/** Bytes of an `advance` payload before the samples. */
+export const ADVANCE_HEADER = 36;
 
 export const OutputFlag = { RESTART: 1, SENSOR_RUNNING: 2, THREW: 4 } as const;
 

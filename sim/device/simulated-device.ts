@@ -14,7 +14,7 @@ import type { Crypto } from '../../firmware/platform/interfaces';
 import type { Scenario } from '../../host/signals/synthetic';
 import { nodeCrypto } from '../platform/crypto';
 import { PowerCut, type SimModelStorage, simModelStorage } from '../platform/flash';
-import { XsRunner } from '../xs/runner';
+import { XS_SLOT_BYTES, XsRunner } from '../xs/runner';
 import { xsHostBinary } from '../xs-host/paths';
 import type { Meter } from '../xs/worker';
 import { LineNoise, type LineNoiseOptions } from './line-noise';
@@ -22,7 +22,7 @@ import { type BrokerOptions, MqttBridge } from './mqtt-bridge';
 import { isMqttOp } from './mqtt-wire';
 import { type PtyOptions, SerialPty } from './pty';
 import {
-  type BootOptions, type XsStats, Op, OutputFlag, PART_STATE, Status, decodeOutput, decodeUtf8, encodeUtf8,
+  ADVANCE_HEADER, type BootOptions, type XsStats, Op, OutputFlag, PART_STATE, Status, decodeOutput, decodeUtf8, encodeUtf8,
 } from './protocol';
 import { type SignalSource, RecordedSignal, SyntheticSignal } from './sensor';
 
@@ -91,6 +91,8 @@ export class SimulatedDevice {
   lastReboot: RebootReason | undefined;
   /** Total computrons of every crank since start(). */
   totalCompute = 0;
+  /** Most live XS heap slots any crank of this boot ended with. */
+  #heapPeakSlots = 0;
 
   readonly #options: SimulatedDeviceOptions;
   readonly #entry: string;
@@ -327,6 +329,7 @@ export class SimulatedDevice {
     this.#now = 0;
     this.#nextFrame = 0;
     this.cranks.length = 0;
+    this.#heapPeakSlots = 0;
     const boot: BootOptions = {
       id: this.id,
       firmwareVersion: this.#options.firmwareVersion ?? '0.1.0-sim',
@@ -372,19 +375,23 @@ export class SimulatedDevice {
     const inbox = this.#inbox;
     this.#inbox = [];
     const serialLength = inbox.reduce((n, b) => n + b.length, 0);
-    const payload = new Uint8Array(28 + count * axes * 2 + serialLength);
+    const payload = new Uint8Array(ADVANCE_HEADER + count * axes * 2 + serialLength);
     const v = new DataView(payload.buffer);
     v.setFloat64(0, time, true);
     v.setUint32(8, count, true);
     v.setFloat64(12, first, true);
     v.setFloat64(20, interval, true);
+    // The XS heap as the last crank's meter saw it (System.heap in XS: xs-platform.ts).
+    const heapBytes = (slots: number) => Math.min(0xffffffff, slots * XS_SLOT_BYTES);
+    v.setUint32(28, heapBytes(this.lastMeter?.heapCount ?? 0), true);
+    v.setUint32(32, heapBytes(this.#heapPeakSlots), true);
     const frame = new Int16Array(axes);
     for (let i = 0; i < count; i++) {
       this.signal.next(frame, 0);
-      for (let k = 0; k < axes; k++) v.setInt16(28 + 2 * (i * axes + k), frame[k]!, true);
+      for (let k = 0; k < axes; k++) v.setInt16(ADVANCE_HEADER + 2 * (i * axes + k), frame[k]!, true);
     }
     this.#nextFrame += count;
-    let at = 28 + count * axes * 2;
+    let at = ADVANCE_HEADER + count * axes * 2;
     for (const b of inbox) {
       payload.set(b, at);
       at += b.length;
@@ -397,6 +404,7 @@ export class SimulatedDevice {
 
   #record(time: number, meter: Meter, frames: number): void {
     this.totalCompute += meter.compute;
+    if (meter.heapCount > this.#heapPeakSlots) this.#heapPeakSlots = meter.heapCount;
     this.cranks.push({ time, meter, frames });
     if (this.cranks.length > 10_000) this.cranks.splice(0, this.cranks.length - 10_000);
   }

@@ -3,7 +3,7 @@
 // the real firmware application; tests bind small applications of their own.
 import type { Platform } from '../../firmware/platform/interfaces';
 import { registerHandlers } from '../xs/host-api';
-import { type BootOptions, OutputFlag, decodeUtf8, encodeUtf8 } from './protocol';
+import { ADVANCE_HEADER, type BootOptions, OutputFlag, decodeUtf8, encodeUtf8 } from './protocol';
 import { XsSimPlatform } from './xs-platform';
 
 export interface SimApplication {
@@ -51,10 +51,11 @@ export function registerDevice(factory: ApplicationFactory): void {
       const count = v.getUint32(8, true);
       const first = v.getFloat64(12, true);
       const interval = v.getFloat64(20, true);
+      p.setHeap(v.getUint32(28, true), v.getUint32(32, true));
       const sampleBytes = count * p.sensor.axes * 2;
       const samples = new Int16Array(count * p.sensor.axes);
-      for (let i = 0; i < samples.length; i++) samples[i] = v.getInt16(28 + 2 * i, true);
-      const serial = payload.subarray(28 + sampleBytes);
+      for (let i = 0; i < samples.length; i++) samples[i] = v.getInt16(ADVANCE_HEADER + 2 * i, true);
+      const serial = payload.subarray(ADVANCE_HEADER + sampleBytes);
       let flags = 0;
       try {
         p.network.poll();

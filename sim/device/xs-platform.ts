@@ -11,8 +11,17 @@
 //
 // Clock: virtual. now() is the time of the timer, frame or command being handled; micros() is
 // now() × 1000 (inference takes no virtual time: use the XS meter for costs).
+//
+// System.computrons reads the running XS meter of the crank: xsnap's globals currentMeterLimit()
+// and resetMeter(limit, index) (which returns the meter and sets it) read it and put it back, so
+// the Device can difference it around each inference (the read costs a few computrons, lost from
+// the crank's figure). System.heap: xsnap has no in-XS heap figure, so the Node host sends, with
+// each `advance`, the slot heap its meter reported at the end of the previous crank
+// (currentHeapCount × 32 bytes: live slots, garbage not yet collected included; chunk memory,
+// i.e. typed-array and string storage, is not in the meter) and the peak over the cranks of this
+// boot. Figures are one crank old and undefined until the first `advance`.
 import type {
-  Clock, Config, ConfigValue, Crypto, DeviceInfo, FlashPartition, Kernels, ModelStorage, Platform,
+  Clock, Config, ConfigValue, Crypto, DeviceInfo, FlashPartition, HeapFigures, Kernels, ModelStorage, Platform,
   SampleSource, SerialPort, System, TimerHandle,
 } from '../../firmware/platform/interfaces';
 import { createNativeKernels } from '../../firmware/platform/moddable/native-kernels';
@@ -26,6 +35,26 @@ interface XsHost {
 }
 
 const host = globalThis as unknown as XsHost;
+
+/** xsnap's meter globals (absent from a machine built without metering). */
+interface XsMeterGlobals {
+  currentMeterLimit?(): number;
+  resetMeter?(limit: number, index: number): number;
+}
+
+/** The running computron count of the crank, or undefined without xsnap's meter globals. */
+function meterReader(): (() => number) | undefined {
+  const g = globalThis as unknown as XsMeterGlobals;
+  const limitOf = g.currentMeterLimit;
+  const reset = g.resetMeter;
+  if (typeof limitOf !== 'function' || typeof reset !== 'function') return undefined;
+  return () => {
+    const limit = limitOf();
+    const now = reset(limit, 0) >>> 0;
+    reset(limit, now);
+    return now;
+  };
+}
 
 export class PowerCut extends Error {
   override name = 'PowerCut';
@@ -301,6 +330,8 @@ export class XsSimPlatform implements Platform {
   /** The Moddable platform's native kernels, through the same xsmc bindings, in the native XS host. */
   readonly kernels: Kernels | undefined;
   #logs: string[] = [];
+  /** The slot heap Node's meter reported (setHeap, from each `advance`). */
+  #heap: HeapFigures | undefined;
   restartRequested = false;
 
   constructor(boot: BootOptions) {
@@ -318,6 +349,7 @@ export class XsSimPlatform implements Platform {
       trustedKey: boot.trustedKey ? hexToBytes(boot.trustedKey) : undefined,
     });
     const platform = this;
+    const computrons = meterReader();
     this.system = {
       restart(): void {
         // A board never returns from restart(): here the rest of the crank runs, but nothing
@@ -331,11 +363,20 @@ export class XsSimPlatform implements Platform {
       log(message: string): void {
         platform.log(String(message));
       },
+      heap(): HeapFigures | undefined {
+        return platform.#heap;
+      },
+      ...(computrons ? { computrons } : {}),
     };
   }
 
   log(line: string): void {
     this.#logs.push(line.replace(/\n/g, ' '));
+  }
+
+  /** The heap figures of the previous crank, as the Node host's meter saw them (bytes). */
+  setHeap(used: number, peak: number): void {
+    if (used > 0) this.#heap = { used, peak: Math.max(used, peak) };
   }
 
   /** Hands received bytes to the application. */

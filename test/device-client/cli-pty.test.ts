@@ -74,6 +74,13 @@ describe.skipIf(!socatAvailable())('edgeml over a pseudo-terminal', () => {
 
     const stats = JSON.parse((await edgemlAsync(['stats', '--port', port, '--json'])).stdout);
     expect(stats.inferences).toBeGreaterThanOrEqual(2);
+    // a simulated device meters XS: both STATS flags set, printed when valid
+    expect(stats.computronsPerInference).toBeGreaterThan(0);
+    expect(stats.heap.peak).toBeGreaterThanOrEqual(stats.heap.used);
+    const text = await edgemlAsync(['stats', '--port', port]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/XS heap [\d.]+ KB in use, peak [\d.]+ KB/);
+    expect(text.stdout).toMatch(/XS cost [\d,]+ computrons per inference/);
 
     const config = await edgemlAsync(['config', 'get', '--port', port, '--json']);
     expect(config.code, config.stderr).toBe(0);

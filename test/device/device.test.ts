@@ -157,6 +157,32 @@ describe('upload and inference', () => {
     const after = host.call(MSG.STATS, { reset: false }, MSG.STATS_REPORT);
     expect(after.inferences).toBe(0);
     expect(after.counters[0]).toBe(1);
+    // this platform measures neither heap nor computrons: flags 1 and 2 stay clear
+    expect(s.heap).toBeUndefined();
+    expect(s.computronsPerInference).toBeUndefined();
+  });
+
+  it('STATS reports heap figures and the mean computrons per inference when the platform measures them', () => {
+    const platform = testPlatform({ trustedKey: keys.raw });
+    let meter = 0;
+    let reads = 0;
+    // read r (1-based) advances the meter by 1000 × r
+    platform.system.computrons = () => { reads++; meter += 1000 * reads; return meter; };
+    platform.system.heap = () => ({ used: 40_000, peak: 52_000 });
+    const { host } = startDevice(platform);
+    expect(upload(host, featurePackage({ version: 1, signer: keys.signer })).code).toBe(ErrorCode.OK);
+    host.call(MSG.ACTIVATE, { slot: NO_SLOT, force: false }, MSG.ACTIVATED);
+    const empty = host.call(MSG.STATS, { reset: true }, MSG.STATS_REPORT);
+    expect(empty.computronsPerInference).toBe(0); // metered, no inference yet
+    expect(reads).toBe(4); // the Device's calibration: reads 3 and 4 cost 4000 (subtracted from each figure)
+    platform.sensor.feed(recording().samples, 0, 1000);
+    const s = host.call(MSG.STATS, { reset: false }, MSG.STATS_REPORT);
+    const n = s.inferences;
+    expect(n).toBe(Math.floor((1000 - 256) / 128) + 1);
+    // inference k (0-based) reads 2k+5 then 2k+6: 1000 × (2k + 6) − 4000
+    const expected = Array.from({ length: n }, (_, k) => 1000 * (2 * k + 2)).reduce((a, b) => a + b, 0) / n;
+    expect(s.computronsPerInference).toBe(Math.round(expected));
+    expect(s.heap).toEqual({ used: 40_000, peak: 52_000 }); // decoded only with flag 1 set
   });
 });
 

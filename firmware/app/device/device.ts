@@ -1,7 +1,8 @@
 // The device application: boots the model store, samples the sensor into a sliding window,
 // turns each hop into features (the pipeline stored in the model package) and classifies it.
 // Results go to a small ring history and to subscribers (the protocol server's STREAM), and
-// feed the latency statistics. Written against firmware/platform/interfaces only: it runs on
+// feed the latency statistics (and, where the platform meters XS, computrons per inference;
+// where it can tell, heap figures). Written against firmware/platform/interfaces only: it runs on
 // the board and, unchanged, inside XS in the simulator.
 import { POST_NORMALIZE, POST_PROBABILITY, POST_SIGMOID, POST_SOFTMAX, TASK_CLASSIFICATION } from '../../core/engine';
 import { FeaturePipeline, WindowBuffer, featurePipelineFor } from '../../core/features/index';
@@ -9,7 +10,7 @@ import type { Model } from '../../core/model';
 import { NO_SLOT } from '../../core/protocol/messages/layout';
 import { ModelStore, ModelStoreError } from '../model-store/index';
 import type { Activation, BootResult, ModelStoreOptions } from '../model-store/index';
-import type { Platform } from '../../platform/interfaces';
+import type { HeapFigures, Platform } from '../../platform/interfaces';
 
 export interface DeviceOptions {
   /** Inference results kept for inspection (default 16). */
@@ -38,6 +39,11 @@ export interface InferenceStats {
   latencyMinUs: number;
   latencyMeanUs: number;
   latencyMaxUs: number;
+  /** Mean XS computrons per inference (0 before the first), when the platform meters XS
+   * (System.computrons): the same span as the latency (features and model, or PREDICT's model). */
+  computronsPerInference?: number;
+  /** XS heap in use and its peak, when the platform can tell (System.heap). */
+  heap?: HeapFigures;
 }
 
 /** Why the loop does or does not classify, for INFO/LOG ("no model", "input mismatch" …). */
@@ -93,6 +99,11 @@ export class Device {
   #latencySum = 0;
   #latencyMin = 0;
   #latencyMax = 0;
+  #computronSum = 0;
+  /** System.computrons, when the platform meters XS. */
+  readonly #meter: (() => number) | undefined;
+  /** What two back-to-back meter reads cost (subtracted from each inference's figure). */
+  readonly #meterCost: number = 0;
   readonly #onFrame = (frame: Int16Array): void => this.#frame(frame);
 
   constructor(platform: Platform, options: DeviceOptions = {}) {
@@ -101,6 +112,17 @@ export class Device {
     this.platform = platform;
     this.#options = options;
     this.#historySize = h;
+    const system = platform.system;
+    if (system.computrons) {
+      const meter = (): number => system.computrons!();
+      this.#meter = meter;
+      let cost = 0;
+      for (let i = 0; i < 2; i++) { // the second pair: the first may pay one-time costs
+        const c0 = meter();
+        cost = meter() - c0;
+      }
+      this.#meterCost = cost > 0 ? cost : 0;
+    }
     this.store = new ModelStore(platform.storage, {
       ...options.store,
       crypto: platform.crypto,
@@ -191,12 +213,17 @@ export class Device {
 
   stats(): InferenceStats {
     const n = this.#inferences;
-    return {
+    const out: InferenceStats = {
       inferences: n,
       latencyMinUs: n ? this.#latencyMin : 0,
       latencyMeanUs: n ? Math.round(this.#latencySum / n) : 0,
       latencyMaxUs: this.#latencyMax,
     };
+    const system = this.platform.system;
+    if (this.#meter) out.computronsPerInference = n ? Math.round(this.#computronSum / n) : 0;
+    const heap = system.heap ? system.heap() : undefined;
+    if (heap) out.heap = heap;
+    return out;
   }
 
   resetStats(): void {
@@ -204,6 +231,7 @@ export class Device {
     this.#latencySum = 0;
     this.#latencyMin = 0;
     this.#latencyMax = 0;
+    this.#computronSum = 0;
   }
 
   /**
@@ -223,10 +251,13 @@ export class Device {
       if (input instanceof Int16Array && target instanceof Int8Array) throw new ModelStoreError('BAD_ARGUMENT', 'the model takes int8 input, got int16');
       target.set(input);
     }
+    const meter = this.#meter;
     const t0 = clock.micros();
+    const c0 = meter ? meter() : 0;
     const classIndex = model.predict();
+    const cost = meter ? meter() - c0 : 0;
     const latencyUs = Math.max(0, Math.round(clock.micros() - t0));
-    this.#count(latencyUs);
+    this.#count(latencyUs, cost);
     return { classIndex, latencyUs, model };
   }
 
@@ -338,7 +369,9 @@ export class Device {
   #infer(buffer: WindowBuffer): void {
     const model = this.#model!;
     const clock = this.platform.clock;
+    const meter = this.#meter;
     const t0 = clock.micros();
+    const c0 = meter ? meter() : 0;
     const pipeline = this.#pipeline;
     if (pipeline) {
       pipeline.compute(buffer.samples, model.input as Int16Array, buffer.offset);
@@ -347,8 +380,9 @@ export class Device {
       raw.set(buffer.samples.subarray(buffer.offset, buffer.offset + raw.length));
     }
     const classIndex = model.predict();
+    const cost = meter ? meter() - c0 : 0;
     const latencyUs = Math.max(0, Math.round(clock.micros() - t0));
-    this.#count(latencyUs);
+    this.#count(latencyUs, cost);
     const e = this.#history[this.#historyHead];
     this.#historyHead = (this.#historyHead + 1) % this.#historySize;
     if (this.#historyCount < this.#historySize) this.#historyCount++;
@@ -368,7 +402,12 @@ export class Device {
     }
   }
 
-  #count(latencyUs: number): void {
+  #count(latencyUs: number, computrons: number): void {
+    const c = computrons - this.#meterCost;
+    this.#computronSum += c > 0 ? c : 0;
+    // lets a platform that samples its heap (Moddable: instrumentation) see each inference's peak
+    const system = this.platform.system;
+    if (system.heap) system.heap();
     if (this.#inferences === 0 || latencyUs < this.#latencyMin) this.#latencyMin = latencyUs;
     if (latencyUs > this.#latencyMax) this.#latencyMax = latencyUs;
     this.#inferences++;

@@ -228,16 +228,17 @@ export class ProtocolServer {
       }
       case MSG.STATS: {
         const s = d.stats();
-        const free = this.platform.system.freeMemory();
-        const body = {
+        const body: MessageBodies[typeof MSG.STATS_REPORT] = {
           uptimeMs: this.#now(),
           inferences: s.inferences % 4294967296,
           latencyMinUs: clampU32(s.latencyMinUs),
           latencyMeanUs: clampU32(s.latencyMeanUs),
           latencyMaxUs: clampU32(s.latencyMaxUs),
           counters: protocolCounters(this.decoder.stats, this.counters),
+          // flag 1 / flag 2 only when the platform measures them (System.heap, System.computrons)
+          ...(s.heap ? { heap: { used: clampU32(s.heap.used), peak: clampU32(Math.max(s.heap.used, s.heap.peak)) } } : {}),
+          ...(s.computronsPerInference !== undefined ? { computronsPerInference: clampU32(s.computronsPerInference) } : {}),
         };
-        void free; // free heap is not "heap in use": the flag stays clear
         if (m.body.reset) this.resetCounters();
         return encodeMessage(MSG.STATS_REPORT, seq, body);
       }

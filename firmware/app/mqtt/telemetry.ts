@@ -53,6 +53,8 @@ export class TelemetryBatcher {
       this.#frames.push(encodeMessage(MSG.STATS_REPORT, 0, {
         uptimeMs: Math.max(0, Math.floor(now)), inferences: s.inferences % 4294967296,
         latencyMinUs: u32(s.latencyMinUs), latencyMeanUs: u32(s.latencyMeanUs), latencyMaxUs: u32(s.latencyMaxUs), counters: [],
+        ...(s.heap ? { heap: { used: u32(s.heap.used), peak: u32(Math.max(s.heap.used, s.heap.peak)) } } : {}),
+        ...(s.computronsPerInference !== undefined ? { computronsPerInference: u32(s.computronsPerInference) } : {}),
       }));
     }
     if (this.#frames.length === 0) return;

@@ -33,8 +33,11 @@ export function registerDeviceAdmin(program: Command): void {
         const s = await client.stats(opts.reset === true);
         if (opts.json) { console.log(JSON.stringify(s, null, 2)); return; }
         console.log(`uptime ${(s.uptimeMs / 1000).toFixed(1)} s, ${s.inferences} inferences, latency ${s.latencyMinUs}/${s.latencyMeanUs}/${s.latencyMaxUs} µs (min/mean/max)`);
+        // present only when the device sets their flags (docs/serial-protocol.md, STATS_REPORT)
+        if (s.heap) console.log(`XS heap ${kb(s.heap.used)} in use, peak ${kb(s.heap.peak)}`);
+        if (s.computronsPerInference !== undefined) console.log(`XS cost ${s.computronsPerInference.toLocaleString('en-US')} computrons per inference (mean)`);
         for (const [key, value] of Object.entries(s)) {
-          if (['uptimeMs', 'inferences', 'latencyMinUs', 'latencyMeanUs', 'latencyMaxUs'].includes(key)) continue;
+          if (['uptimeMs', 'inferences', 'latencyMinUs', 'latencyMeanUs', 'latencyMaxUs', 'heap', 'computronsPerInference'].includes(key)) continue;
           console.log(`  ${key.padEnd(14)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
         }
       });
@@ -59,4 +62,8 @@ export function registerDeviceAdmin(program: Command): void {
         else for (const [k, v] of Object.entries(plain)) console.log(`${k} = ${String(v)}`);
       });
     });
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
 }
