@@ -41,4 +41,8 @@ export interface Engine {
   /** Bytes of working memory the engine planned at load (activations, accumulators, input). */
   readonly arenaBytes: number;
   run(): void;
+  /** Optional: run(), then the class index of the scores exactly as classOf(scores, output)
+   * gives it, in one call (a native kernel that does both in C). Model.predict() is then this
+   * function itself. */
+  readonly classify?: () => number;
 }

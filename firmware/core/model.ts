@@ -46,6 +46,9 @@ export class Model {
     this.features = s[SECTION_FEATURES];
     if (this.features && this.features.length < 4) fail('BAD_SECTION', 'FEATURES section too short');
     this.#signedEnd = container.signedEnd;
+    // An engine whose kernel runs and classifies in one call (the native tree walk) is
+    // predict() itself: nothing between the caller and the host call but the kernel's closure.
+    if (engine.classify) this.predict = engine.classify;
   }
 
   /** Quantized input buffer: fill it (or call setInput) and then predict(). */
@@ -60,7 +63,8 @@ export class Model {
     quantizeInput(this.inputSpec, values, this.engine.input);
   }
 
-  /** Runs the model on the input buffer; returns the class index (-1 for regression). */
+  /** Runs the model on the input buffer; returns the class index (-1 for regression). Replaced
+   * by the engine's `classify` when it has one (the same result in one call). */
   predict(): number {
     this.engine.run();
     return classOf(this.engine.scores, this.outputSpec);

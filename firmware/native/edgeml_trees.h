@@ -26,6 +26,7 @@ enum {
 	EDGEML_TD_FEATURE_BYTES, EDGEML_TD_THRESHOLD_BYTES, EDGEML_TD_LINK_BYTES, EDGEML_TD_VALUE_BYTES,
 	EDGEML_TD_AT_FEATURES, EDGEML_TD_AT_THRESHOLDS, EDGEML_TD_AT_RIGHT, EDGEML_TD_AT_ROOT_LEFT,
 	EDGEML_TD_AT_OUTPUTS, EDGEML_TD_AT_VALUES, EDGEML_TD_AT_CLASSES, EDGEML_TD_AT_BASE,
+	EDGEML_TD_CLASSIFY, EDGEML_TD_ZERO_POINT,
 	EDGEML_TD_LENGTH
 };
 
@@ -39,8 +40,10 @@ typedef struct {
 	const int16_t *classes;       /* sparse entries: the class, ~class on a leaf's last entry */
 	const int32_t *base;          /* per score: where the scores start */
 	int32_t unit;                 /* sparse leaves of payload p < 0 add it to score ~p */
+	int32_t zero_point;           /* of the scores: a single score above it is class 1 */
 	uint32_t tree_count, feature_count, score_count, width;
 	uint8_t kind, split, feature_bytes, threshold_bytes, link_bytes, value_bytes;
+	uint8_t classify;             /* 1: the scores are of classes (edgeml_trees_class), 0: regression */
 } edgeml_trees;
 
 /* Fills `m` from a descriptor over `buffer` (`length` bytes). Returns 0, or -1 when an array
@@ -49,5 +52,9 @@ int edgeml_trees_bind(edgeml_trees *m, const int32_t desc[EDGEML_TD_LENGTH], con
 
 /* scores[0..score_count) = base + what every tree's leaf for input x adds. */
 void edgeml_trees_run(const edgeml_trees *m, const int16_t *x, int32_t *scores);
+
+/* The class the scores name, exactly as classOf (firmware/core/package/specs.ts): -1 for
+ * regression; one score: 1 if it is above the zero point, else 0; else the first highest. */
+int32_t edgeml_trees_class(const edgeml_trees *m, const int32_t *scores);
 
 #endif

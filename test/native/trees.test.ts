@@ -2,8 +2,10 @@
 // -Werror -pedantic and called directly on the host: the same int32 scores as the TypeScript
 // engine on the whole tree corpus and the reference models; under ASan/UBSan in the full run.
 import { describe, expect, it } from 'vitest';
+import type { OutputSpec } from '../../firmware/core/engine';
 import { ModelError } from '../../firmware/core/errors';
 import { loadModel } from '../../firmware/core/model';
+import { classOf } from '../../firmware/core/package/specs';
 import type { TreeBody } from '../../firmware/core/trees/body';
 import { TreeEngine } from '../../firmware/core/trees/engine';
 import type { TreeKernel } from '../../firmware/core/trees/kernel';
@@ -18,12 +20,16 @@ import { driverInput, runDriver, treeDriver } from './support/trees';
 
 const FULL = !!process.env.EDGEML_FULL;
 
+/** The scores, and the classes the scores name (classOf: ties, one score, regression). */
 function expectSameScores(exe: string, c: TreeCase): void {
-  const engine = loadModel(c.bytes).engine as TreeEngine;
-  const run = runDriver(exe, driverInput(engine.body, c.inputs), engine.scores.length);
+  const model = loadModel(c.bytes);
+  const engine = model.engine as TreeEngine;
+  const run = runDriver(exe, driverInput(engine.body, c.inputs, model.outputSpec), engine.scores.length);
   expect(run.stderr, c.name).toBe('');
   expect(run.status, c.name).toBe(0);
-  expect(run.scores.map((s) => Array.from(s)), c.name).toEqual(referenceScores(c).map((s) => Array.from(s)));
+  const expected = referenceScores(c);
+  expect(run.scores.map((s) => Array.from(s)), c.name).toEqual(expected.map((s) => Array.from(s)));
+  expect(run.classes, c.name).toEqual(expected.map((s) => classOf(s, model.outputSpec)));
 }
 
 describe('C tree walk, called directly', () => {
@@ -54,11 +60,12 @@ describe('C tree walk, called directly', () => {
       ['entry count past the buffer', 3, 0x7fffffff],
       ['unknown kind', 0, 4],
       ['feature width 4', 9, 4],
+      ['classify 2', 21, 2],
     ];
     for (const [what, field, value] of edits) {
       const bad = descriptor.slice();
       bad[field] = value;
-      const run = runDriver(exe, driverInput(engine.body, cases[2].inputs.slice(0, 1), bad), engine.scores.length);
+      const run = runDriver(exe, driverInput(engine.body, cases[2].inputs.slice(0, 1), undefined, bad), engine.scores.length);
       expect(run.status, what).toBe(3);
     }
   });
@@ -68,7 +75,8 @@ describe('C tree walk, called directly', () => {
     const rng = new Prng(909);
     const samples = sampleTreePackages().map((p) => p.bytes);
     let prepared: TreeBody | undefined;
-    const spy: TreeKernel = { prepare: (body) => { prepared = body; return () => {}; } };
+    let output: OutputSpec | undefined;
+    const spy: TreeKernel = { prepare: (body, _input, _scores, out) => { prepared = body; output = out; return () => -1; } };
     let walked = 0;
     for (let i = 0; i < (FULL ? 2000 : 300); i++) {
       const bytes = alignedCopy(mutatePackage(rng, samples[i % samples.length]));
@@ -84,13 +92,15 @@ describe('C tree walk, called directly', () => {
       if (!prepared) continue;
       const body: TreeBody = prepared;
       const inputs = Array.from({ length: 4 }, () => Array.from({ length: body.featureCount }, () => rng.int(-32768, 32767)));
-      const run = runDriver(exe, driverInput(body, inputs), body.base.length);
+      const run = runDriver(exe, driverInput(body, inputs, output), body.base.length);
       expect(run.status, `case ${i}: ${run.stderr}`).toBe(0);
       walked++;
       if (!loaded) continue;
       const reference = loadModel(bytes);
-      const expected = inputs.map((x) => { reference.input.set(x); reference.predict(); return Array.from(reference.scores); });
+      const classes: number[] = [];
+      const expected = inputs.map((x) => { reference.input.set(x); classes.push(reference.predict()); return Array.from(reference.scores); });
       expect(run.scores.map((x) => Array.from(x)), `case ${i}`).toEqual(expected);
+      expect(run.classes, `case ${i}`).toEqual(classes);
     }
     expect(walked).toBeGreaterThan(10);
   });

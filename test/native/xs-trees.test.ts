@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../firmware/core/errors';
 import { loadModel } from '../../firmware/core/model';
+import { classOf } from '../../firmware/core/package/specs';
 import { alignedCopy } from '../../host/package/read';
 import { XsEngine } from '../../sim/xs/engine-service';
 import { referenceModels } from '../../tools/reference-models';
@@ -18,10 +19,14 @@ let xs: XsEngine;
 beforeAll(async () => { xs = await XsEngine.start({ native: true }); });
 afterAll(async () => { await xs?.close(); });
 
+/** The scores, and the class predict() returns (the binding's, classOf's in Node). */
 async function expectSameScores(c: TreeCase): Promise<void> {
   await xs.load(c.bytes);
   const fromXs = await xs.predict(c.inputs);
-  expect(fromXs.map((p) => Array.from(p.scores)), c.name).toEqual(referenceScores(c).map((s) => Array.from(s)));
+  const expected = referenceScores(c);
+  const output = loadModel(c.bytes).outputSpec;
+  expect(fromXs.map((p) => Array.from(p.scores)), c.name).toEqual(expected.map((s) => Array.from(s)));
+  expect(fromXs.map((p) => p.predictedClass), c.name).toEqual(expected.map((s) => classOf(s, output)));
 }
 
 describe('C tree walk through the xsmc binding in the native XS host', () => {

@@ -45,8 +45,8 @@ export class TreeEngine implements Engine, WalkState {
   readonly #accumulate: (() => void) | undefined;
   /** The walk of every tree, then (dense rows) the accumulator. */
   #run: () => void;
-  /** The kernel's run (base included), when a kernel was given. */
-  readonly #kernelRun: (() => void) | undefined;
+  /** The kernel's run (base included) that also gives the class, when a kernel was given. */
+  readonly classify: (() => number) | undefined;
 
   constructor(bytes: Uint8Array, input: InputSpec, output: OutputSpec, kernel?: TreeKernel) {
     const { body, shape } = parseTreeBody(bytes, input, output);
@@ -82,7 +82,7 @@ export class TreeEngine implements Engine, WalkState {
     this.#base = body.base;
     this.#run = nothing;
     this.useSteps(chooseSteps(body.maxDepth, shape));
-    this.#kernelRun = kernel?.prepare(body, this.input, this.scores);
+    this.classify = kernel?.prepare(body, this.input, this.scores, output);
     this.arenaBytes = this.input.byteLength + this.scores.byteLength + this.runs.byteLength + this.runStart.byteLength + this.hits.byteLength;
   }
 
@@ -105,8 +105,8 @@ export class TreeEngine implements Engine, WalkState {
   }
 
   run(): void {
-    if (this.#kernelRun) {
-      this.#kernelRun();
+    if (this.classify) {
+      this.classify();
       return;
     }
     this.scores.set(this.#base);

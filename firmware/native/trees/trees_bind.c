@@ -37,6 +37,7 @@ int edgeml_trees_bind(edgeml_trees *m, const int32_t desc[EDGEML_TD_LENGTH], con
 	if (kind < EDGEML_TREES_ADD || kind > EDGEML_TREES_SPARSE) return -1;
 	if ((desc[EDGEML_TD_SPLIT] & ~1) != 0 || trees < 1 || entries < trees) return -1;
 	if (desc[EDGEML_TD_FEATURES] < 0 || desc[EDGEML_TD_SCORES] < 1 || desc[EDGEML_TD_WIDTH] < 0) return -1;
+	if ((desc[EDGEML_TD_CLASSIFY] & ~1) != 0) return -1;
 	if (!is_width(fb, 1, 2) || !is_width(tb, 2, 4) || !is_width(lb, 2, 4) || !(inline_leaves ? vb == 0 : is_width(vb, 2, 4))) return -1;
 
 	m->features = array_at(buffer, length, desc[EDGEML_TD_AT_FEATURES], entries, fb);
@@ -50,6 +51,8 @@ int edgeml_trees_bind(edgeml_trees *m, const int32_t desc[EDGEML_TD_LENGTH], con
 	if (!m->features || !m->thresholds || !m->right || !m->root_left || !m->tree_output || !m->values || !m->classes || !m->base) return -1;
 
 	m->unit = desc[EDGEML_TD_UNIT];
+	m->zero_point = desc[EDGEML_TD_ZERO_POINT];
+	m->classify = (uint8_t)desc[EDGEML_TD_CLASSIFY];
 	m->tree_count = (uint32_t)trees;
 	m->feature_count = (uint32_t)desc[EDGEML_TD_FEATURES];
 	m->score_count = (uint32_t)desc[EDGEML_TD_SCORES];

@@ -7,6 +7,9 @@
  * WALK, so the inner loop has no width tests. A step is `n = x[f[n]] < th[n] ? n + 1 : r[n]`
  * (the left child of a non-root node is the next entry); `x <= t` is `x - 1 < t`, exact for
  * int16 x in int32. A root that is a leaf is never compared (its feature is past the input).
+ *
+ * edgeml_trees_class: the class index Model.predict() returns, so that the binding gives it
+ * in the same host call as the scores.
  */
 #include "../edgeml_trees.h"
 
@@ -99,4 +102,13 @@ void edgeml_trees_run(const edgeml_trees *m, const int16_t *x, int32_t *scores)
 	uint32_t i;
 	for (i = 0; i < m->score_count; i++) scores[i] = m->base[i];
 	WALKS[m->feature_bytes == 2][m->threshold_bytes == 4][m->link_bytes == 4](m, x, scores);
+}
+
+int32_t edgeml_trees_class(const edgeml_trees *m, const int32_t *scores)
+{
+	uint32_t i, best = 0;
+	if (!m->classify) return -1;
+	if (m->score_count == 1) return scores[0] > m->zero_point ? 1 : 0;
+	for (i = 1; i < m->score_count; i++) if (scores[i] > scores[best]) best = i;
+	return (int32_t)best;
 }

@@ -1,6 +1,8 @@
 // The C tree walk called directly on the host: test/native/trees/driver.c compiled with the
-// kernel (cc.ts), fed the same descriptor the xsmc binding gets.
+// kernel (cc.ts), fed the same descriptor the xsmc binding gets; per input, the scores and the
+// class the binding returns.
 import { spawnSync } from 'node:child_process';
+import type { OutputSpec } from '../../../firmware/core/engine';
 import { TreeBody } from '../../../firmware/core/trees/body';
 import { treeDescriptor } from '../../../firmware/platform/moddable/native-trees-descriptor';
 import { compile } from './cc';
@@ -12,8 +14,9 @@ export function treeDriver(sanitize = false): string {
   return compile({ name: sanitize ? 'trees-asan' : 'trees', sources: TREE_SOURCES, includes: ['firmware/native'], sanitize });
 }
 
-/** The driver's stdin for `body` (descriptor, its whole buffer) and the inputs. */
-export function driverInput(body: TreeBody, inputs: readonly ArrayLike<number>[], descriptor = treeDescriptor(body).descriptor): Uint8Array {
+/** The driver's stdin for `body` (descriptor, its whole buffer) and the inputs; the classes
+ * come out as `output` names them (without it, -1). */
+export function driverInput(body: TreeBody, inputs: readonly ArrayLike<number>[], output?: OutputSpec, descriptor = treeDescriptor(body, output).descriptor): Uint8Array {
   const buffer = new Uint8Array(body.features.buffer);
   const features = body.featureCount;
   const out = new Uint8Array(4 + descriptor.byteLength + 4 + buffer.length + 8 + 2 * inputs.length * features);
@@ -29,7 +32,7 @@ export function driverInput(body: TreeBody, inputs: readonly ArrayLike<number>[]
   return out;
 }
 
-export interface DriverRun { status: number | null; stderr: string; scores: Int32Array[] }
+export interface DriverRun { status: number | null; stderr: string; scores: Int32Array[]; classes: number[] }
 
 /** Runs the driver (under `wrap`, e.g. valgrind, when given) on `input`. */
 export function runDriver(exe: string, input: Uint8Array, scoreCount: number, wrap: readonly string[] = []): DriverRun {
@@ -38,6 +41,10 @@ export function runDriver(exe: string, input: Uint8Array, scoreCount: number, wr
   if (run.error) throw run.error;
   const out = new Int32Array(run.stdout.buffer.slice(run.stdout.byteOffset, run.stdout.byteOffset + run.stdout.byteLength));
   const scores = [];
-  for (let i = 0; i + scoreCount <= out.length; i += scoreCount) scores.push(out.slice(i, i + scoreCount));
-  return { status: run.status, stderr: run.stderr.toString(), scores };
+  const classes = [];
+  for (let i = 0; i + scoreCount + 1 <= out.length; i += scoreCount + 1) {
+    scores.push(out.slice(i, i + scoreCount));
+    classes.push(out[i + scoreCount]);
+  }
+  return { status: run.status, stderr: run.stderr.toString(), scores, classes };
 }

@@ -1,7 +1,8 @@
 /*
  * Host driver for the tree walk: reads a descriptor, the package buffer and int16 inputs from
- * stdin, writes the int32 scores of each input to stdout (little-endian host assumed, as the
- * tests run on x86/ARM Linux). Exit 3: edgeml_trees_bind refused the descriptor.
+ * stdin, writes the int32 scores of each input and then its int32 class (edgeml_trees_class)
+ * to stdout (little-endian host assumed, as the tests run on x86/ARM Linux). Exit 3:
+ * edgeml_trees_bind refused the descriptor.
  *   stdin: u32 n, int32 desc[n] | u32 length, buffer[length] | u32 count, u32 features, int16 x[count * features]
  */
 #include "edgeml_trees.h"
@@ -52,8 +53,11 @@ int main(void)
 	}
 	scores = malloc(4 * (size_t)m.score_count);
 	for (i = 0; i < count; i++) {
+		int32_t cls;
 		edgeml_trees_run(&m, x + (size_t)i * features, scores);
+		cls = edgeml_trees_class(&m, scores);
 		fwrite(scores, 4, m.score_count, stdout);
+		fwrite(&cls, 4, 1, stdout);
 	}
 	free(scores);
 	free(x);

@@ -5,7 +5,9 @@
  *   walk(descriptor, package, input, scores): four ArrayBuffers (or host buffers): the int32
  *   descriptor, the package buffer the descriptor's offsets point into, the int16 input and
  *   the int32 scores. No XS call between fetching the pointers and the walk can allocate, so
- *   the pointers stay valid (XS chunks move only on allocation).
+ *   the pointers stay valid (XS chunks move only on allocation). Returns the class index of
+ *   the scores (edgeml_trees_class: classOf's), -1 for regression, so that Model.predict()
+ *   is this one host call.
  */
 #include "xsmc.h"
 #include "../../../native/edgeml_trees.h"
@@ -38,4 +40,5 @@ void xs_edgeml_tree_walk(xsMachine *the)
 	if (desc_bytes < 4 * EDGEML_TD_LENGTH || edgeml_trees_bind(&m, desc, buffer, length) != 0) xsRangeError("tree walk: bad descriptor");
 	if (x_bytes < 2 * m.feature_count || s_bytes < 4 * m.score_count) xsRangeError("tree walk: input or scores too short");
 	edgeml_trees_run(&m, x, scores);
+	xsmcSetInteger(xsResult, edgeml_trees_class(&m, scores));
 }
