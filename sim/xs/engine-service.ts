@@ -78,8 +78,10 @@ export class XsEngine {
     return { passed: w[0] === 1, count: w[1], failedVector: w[2] };
   }
 
-  /** Deterministic XS computrons of one predict() on `input`, the call overhead subtracted. */
-  async computronsPerInference(input: ArrayLike<number>, iterations = 20): Promise<number> {
+  /** Deterministic XS computrons of one predict() on `input`, the command's overhead
+   * subtracted (the call of predict() is counted; the loop around it adds 1.5 computrons per
+   * inference when `iterations` is a multiple of 8, 12 per inference beyond one). */
+  async computronsPerInference(input: ArrayLike<number>, iterations = 32): Promise<number> {
     const info = this.#loaded();
     await this.#runner.call('setInput', encodeInputs(info, [input]));
     const times = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
@@ -92,7 +94,8 @@ export class XsEngine {
   /**
    * Wall-clock microseconds of one predict() on `input`: `repeat` commands timed with
    * process.hrtime around many inferences in one XS command, minus an empty command (the
-   * round trip), the fastest of a few trials. Runs grow until a trial takes `minMs`.
+   * round trip), the fastest of a few trials. Runs grow until a trial takes `minMs` (by
+   * fours: a multiple of 8 inferences from 16 on, so the loop adds 1.5 computrons each).
    */
   async microsecondsPerInference(input: ArrayLike<number>, minMs = 40): Promise<number> {
     const info = this.#loaded();
