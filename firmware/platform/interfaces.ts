@@ -54,6 +54,12 @@ export interface SerialPort {
   write(bytes: Uint8Array): void;
   /** Called with each chunk of received bytes (the array may be reused after the call). */
   onReceive(callback: (bytes: Uint8Array) => void): void;
+  /**
+   * Bytes the port holds for the application while it is busy handling earlier ones (a frame's
+   * flash write): what may arrive meanwhile without loss. Absent: the port buffers what comes
+   * (a pseudo-terminal, a socket). The protocol server sizes its MODEL_BEGIN_ACK window by it.
+   */
+  readonly receiveBuffer?: number;
 }
 
 export interface Crypto {

@@ -8,6 +8,8 @@ import { ErrorCode, InputType, MSG, NO_SLOT, SlotState, activeModelOf } from '..
 import type { MessageBodies } from '../../firmware/core/protocol/index';
 import { cobsEncodeInto } from '../../firmware/core/protocol/cobs';
 import { crc32 } from '../../firmware/core/crc32';
+import { chunkWindow, DEFAULT_CHUNK_WINDOW } from '../../firmware/app/device/protocol-server';
+import { maxWireLength } from '../../firmware/core/protocol/frame';
 import { TestDevice, TestHost, startDevice, testPlatform } from './harness';
 import { CONFIG, Keys, featurePackage, makeKeys, rawPackage, recording, sha256 } from './packages';
 
@@ -415,6 +417,27 @@ describe('resumable upload and latency', () => {
     expect(host.errorOf(MSG.MODEL_END, {})).toBe(ErrorCode.NO_SESSION);
     host.call(MSG.ACTIVATE, { slot: NO_SLOT, force: false }, MSG.ACTIVATED);
     expect(device.model?.header.name).toBe('vibration-v1');
+  });
+
+  it('MODEL_BEGIN_ACK announces the window of chunks the link can take', () => {
+    const pkg = featurePackage({ version: 1, signer: keys.signer });
+    const announce = { size: pkg.length, sha256: sha256(pkg), modelVersion: 1, force: false, restart: false };
+    const windowOf = (t: TestDevice) => t.host.call(MSG.MODEL_BEGIN, announce, MSG.MODEL_BEGIN_ACK).window;
+    const platform = () => testPlatform({ trustedKey: keys.raw });
+    expect(windowOf(startDevice(platform()))).toBe(DEFAULT_CHUNK_WINDOW); // a link with no limit
+    expect(DEFAULT_CHUNK_WINDOW).toBe(4);
+    expect(windowOf(startDevice(platform(), { server: { window: 8 } }))).toBe(8);
+    const t = startDevice(platform());
+    const frame = maxWireLength(4 + t.server.maxChunk); // one MODEL_CHUNK of the largest data
+    expect(windowOf(startDevice(platform(), { server: { receiveBuffer: 2 * frame + frame - 1 } }))).toBe(2);
+    expect(windowOf(startDevice(platform(), { server: { receiveBuffer: 100 * frame } }))).toBe(4);
+    // the board's port holds only the UART FIFO (ModdableSerialPort.receiveBuffer = 128)
+    const board = platform();
+    Object.defineProperty(board.serial, 'receiveBuffer', { value: 128 });
+    expect(windowOf(startDevice(board))).toBe(1);
+    expect(windowOf(startDevice(board, { server: { maxPayload: 256 + 4, receiveBuffer: 3 * maxWireLength(260) } }))).toBe(3);
+    expect(() => chunkWindow(0, 4096, undefined)).toThrow(RangeError);
+    expect(() => chunkWindow(0x10000, 4096, undefined)).toThrow(RangeError);
   });
 
   it('latency comes from clock.micros() around features and predict', () => {

@@ -7,7 +7,7 @@
 import { ModelError } from '../../core/errors';
 import {
   DEFAULT_MAX_PAYLOAD, ErrorCode, FLAG_RETRY, Frame, FrameDecoder, FrameError, LogEvent, LogLevel, MSG,
-  NO_SLOT, PROTOCOL_VERSION, ProtocolError, decodeMessage, encodeError, encodeMessage, isRequestType, protocolCounters, truncateUtf8,
+  NO_SLOT, maxWireLength, PROTOCOL_VERSION, ProtocolError, decodeMessage, encodeError, encodeMessage, isRequestType, protocolCounters, truncateUtf8,
 } from '../../core/protocol/index';
 import type { ConfigEntry, ConfigValue as WireValue, Info, Message, MessageBodies, MessageTypeOf } from '../../core/protocol/index';
 import { ModelStoreError } from '../model-store/index';
@@ -26,6 +26,14 @@ export interface ProtocolServerOptions {
   readonly maxPayload?: number;
   /** Largest MODEL_CHUNK data (default maxPayload − 4, at most 4096). */
   readonly maxChunk?: number;
+  /**
+   * MODEL_CHUNKs the host may have in flight (MODEL_BEGIN_ACK's window; default
+   * DEFAULT_CHUNK_WINDOW), lowered so that `window` chunk frames of `maxChunk` data fit the
+   * link's receive buffer (`receiveBuffer`), and at least 1.
+   */
+  readonly window?: number;
+  /** Bytes the link holds while the device is busy (default the link's `receiveBuffer`; absent: no limit). */
+  readonly receiveBuffer?: number;
   /** CONFIG keys that CONFIG_SET refuses with READ_ONLY. */
   readonly readOnlyKeys?: readonly string[];
   /** The SIMULATOR capability. */
@@ -43,6 +51,20 @@ export interface ServerCounters {
 
 const LOG_TEXT_MAX = 1000;
 
+/** MODEL_BEGIN_ACK's window when the link does not limit it (docs/serial-protocol.md). */
+export const DEFAULT_CHUNK_WINDOW = 4;
+
+/**
+ * The window a device announces: `wanted` (1..65535), lowered to the number of MODEL_CHUNK frames
+ * of `maxChunk` data bytes (their whole wire length) that fit `receiveBuffer` bytes, at least 1.
+ */
+export function chunkWindow(wanted: number, maxChunk: number, receiveBuffer: number | undefined): number {
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 0xffff) throw new RangeError(`window ${wanted}: 1..65535`);
+  if (receiveBuffer === undefined) return wanted;
+  const fit = Math.floor(receiveBuffer / maxWireLength(4 + maxChunk));
+  return fit < 1 ? 1 : fit < wanted ? fit : wanted;
+}
+
 export class ProtocolServer {
   readonly device: Device;
   readonly platform: Platform;
@@ -50,6 +72,8 @@ export class ProtocolServer {
   readonly counters: ServerCounters = { badPayload: 0, framesOut: 0, bytesOut: 0, errorsOut: 0, retriesAnswered: 0 };
   readonly maxPayload: number;
   readonly maxChunk: number;
+  /** MODEL_CHUNKs in flight the device takes (MODEL_BEGIN_ACK's window). */
+  readonly window: number;
   readonly #link: ByteLink;
   readonly #readOnly: readonly string[];
   readonly #simulator: boolean;
@@ -69,6 +93,7 @@ export class ProtocolServer {
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.maxChunk = options.maxChunk ?? Math.min(4096, this.maxPayload - 4);
     if (this.maxChunk < 1) throw new RangeError(`maxPayload ${this.maxPayload} leaves no room for chunk data`);
+    this.window = chunkWindow(options.window ?? DEFAULT_CHUNK_WINDOW, this.maxChunk, options.receiveBuffer ?? this.#link.receiveBuffer);
     this.#readOnly = options.readOnlyKeys ?? [];
     this.#simulator = options.simulator === true;
     this.decoder = new FrameDecoder({
@@ -206,7 +231,7 @@ export class ProtocolServer {
       case MSG.MODEL_BEGIN: {
         const b = m.body;
         const r = d.store.begin({ size: b.size, sha256: b.sha256, modelVersion: b.modelVersion, force: b.force, restart: b.restart });
-        return encodeMessage(MSG.MODEL_BEGIN_ACK, seq, { status: r.status, slot: r.slot, window: 1, resumeOffset: r.resumeOffset, chunkSize: this.maxChunk });
+        return encodeMessage(MSG.MODEL_BEGIN_ACK, seq, { status: r.status, slot: r.slot, window: this.window, resumeOffset: r.resumeOffset, chunkSize: this.maxChunk });
       }
       case MSG.MODEL_CHUNK: {
         if (m.body.data.length > this.maxChunk) fail('TOO_LARGE', `chunk of ${m.body.data.length} bytes; at most ${this.maxChunk}`);

@@ -5,6 +5,8 @@
 // onWritable (space freed) drains. A write that does not fit the queue is dropped whole (a frame
 // is never cut) and counted in `dropped`. Bytes that arrive while JavaScript is busy for longer
 // than the FIFO lasts (11 ms at 115200 baud) are lost: the protocol's CRC and resume recover.
+// Nothing is buffered on the receive side but that FIFO (`receiveBuffer`), so the protocol server
+// announces a window of 1 chunk here: the host sends the next chunk when the last is written.
 import Serial from 'embedded:io/serial';
 import type { SerialPort } from '../interfaces';
 
@@ -23,6 +25,8 @@ const CHUNK = 128;
 
 export class ModdableSerialPort implements SerialPort {
   readonly port: number;
+  /** What arrives while JavaScript is busy waits in the UART's hardware FIFO only. */
+  readonly receiveBuffer = CHUNK;
   #io: Serial | undefined;
   #receiver: ((bytes: Uint8Array) => void) | undefined;
   #rx = new Uint8Array(CHUNK);
