@@ -48,6 +48,9 @@ describe('Moddable platform: types', () => {
     expect(missing).toEqual([]);
   });
 
+  // Optional members a board cannot provide: XS on the ESP32 does not meter computrons.
+  const BOARD_LACKS = new Set(['system.computrons']);
+
   it('createModdablePlatform() returns a Platform with every interface member', () => {
     const interfaces = program.getSourceFile(path.join(root, 'firmware/platform/interfaces.ts'))!;
     const factoryFile = program.getSourceFile(path.join(platformDir, 'platform.ts'))!;
@@ -70,7 +73,7 @@ describe('Moddable platform: types', () => {
       }
       const given = checker.getTypeOfSymbol(givenSymbol);
       for (const inner of checker.getPropertiesOfType(wanted))
-        if (!checker.getPropertyOfType(given, inner.name)) missing.push(`${member.name}.${inner.name}`);
+        if (!checker.getPropertyOfType(given, inner.name) && !BOARD_LACKS.has(`${member.name}.${inner.name}`)) missing.push(`${member.name}.${inner.name}`);
       if (!checker.isTypeAssignableTo(given, wanted)) missing.push(`${member.name} (type)`);
     }
     expect(missing).toEqual([]);
