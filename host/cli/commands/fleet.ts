@@ -36,13 +36,15 @@ export function registerFleet(program: Command): void {
       const labels = opts.model ? loadModel(readPackageFile(opts.model)).outputSpec.labels : [];
       const s = brokerSettings(opts);
       const devices = opts.devices?.split(',').map((d) => d.trim()).filter((d) => d !== '');
+      // Listen for Ctrl-C before the first event can be printed, so it never meets the default handler.
+      const interrupted = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       await withBroker(s, async (client) => {
         const watch = await watchTelemetry(client, s.prefix, (e) => console.log(opts.json ? JSON.stringify(eventJson(e, labels)) : eventLine(e, labels)), { devices, status: true });
         if (!opts.json) console.error(`watching ${devices ? devices.join(', ') : `every device under ${s.prefix}/`} on ${s.url}; Ctrl-C stops`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await interrupted;
         await watch.stop();
       });
     });

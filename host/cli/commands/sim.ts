@@ -42,6 +42,11 @@ export function registerSim(program: Command): void {
       const trustedKey = opts.trust ? rawPublicKey(readFileSync(opts.trust, 'utf8')) : undefined;
       const broker = brokerOf(opts);
       const devices: SimulatedDevice[] = [];
+      // Ctrl-C while devices are still starting must not meet the default handler either.
+      const interrupted = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       const stop = async () => {
         for (const d of devices) await d.close();
       };
@@ -62,10 +67,7 @@ export function registerSim(program: Command): void {
         throw e;
       }
       if (!opts.json) console.log(`${devices.length} device${devices.length > 1 ? 's' : ''} running; Ctrl-C stops them`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await interrupted;
       await stop();
     });
 }
