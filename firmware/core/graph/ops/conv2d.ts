@@ -27,16 +27,9 @@ import { requantizeSlow } from '../fixed-point';
 import { im2col } from './im2col';
 import { fail } from '../../errors';
 import { bindSmallConv, evalSmallConv, prepareSmallConv } from './conv-small';
-import type { SmallConvState } from './conv-small';
+import type { SmallConvGeometry, SmallConvState } from './conv-small';
 
-export interface ConvState {
-  readonly inH: number; readonly inW: number; readonly inC: number;
-  readonly outH: number; readonly outW: number; readonly outC: number;
-  readonly kH: number; readonly kW: number;
-  readonly strideH: number; readonly strideW: number;
-  readonly padT: number; readonly padL: number;
-  readonly inZp: number; readonly outZp: number;
-  readonly actMin: number; readonly actMax: number;
+export interface ConvState extends SmallConvGeometry {
   /** The filter [outC, kH, kW, inC] (a view into the package). */
   readonly filter: Int8Array;
   /** Per output channel: its kH*kW*inC weights (views into the package). */
@@ -67,14 +60,7 @@ const EMPTY = new Float64Array(0);
 const EMPTY8 = new Int8Array(0);
 
 /** A validated CONV_2D op before any packing: what the native kernel needs too (native-params.ts). */
-export interface ConvLayer {
-  readonly inH: number; readonly inW: number; readonly inC: number;
-  readonly outH: number; readonly outW: number; readonly outC: number;
-  readonly kH: number; readonly kW: number;
-  readonly strideH: number; readonly strideW: number;
-  readonly padT: number; readonly padL: number;
-  readonly inZp: number; readonly outZp: number;
-  readonly actMin: number; readonly actMax: number;
+export interface ConvLayer extends SmallConvGeometry {
   /** The filter [outC, kH, kW, inC] (a view into the package), its per-channel rows and the bias. */
   readonly filter: Int8Array;
   readonly rows: readonly Int8Array[];
@@ -132,7 +118,7 @@ export const conv2d: OpKernel<ConvState> = {
   prepare(op: OpNode, graph: Graph): Prepared<ConvState> {
     const layer = convLayer(op, graph);
     const { filter: wd, rows, bias: b, biasFolded, rq, K, work } = layer;
-    const geometry = {
+    const geometry: SmallConvGeometry = {
       inH: layer.inH, inW: layer.inW, inC: layer.inC, outH: layer.outH, outW: layer.outW, outC: layer.outC,
       kH: layer.kH, kW: layer.kW, strideH: layer.strideH, strideW: layer.strideW, padT: layer.padT, padL: layer.padL,
       inZp: layer.inZp, outZp: layer.outZp, actMin: layer.actMin, actMax: layer.actMax,

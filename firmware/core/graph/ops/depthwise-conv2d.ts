@@ -20,16 +20,9 @@ import { requantizeSlow } from '../fixed-point';
 import { im2col } from './im2col';
 import { fail } from '../../errors';
 import { bindDepthwiseFast, evalDepthwiseFast, prepareDepthwiseFast } from './depthwise-fast';
-import type { DepthwiseFastState } from './depthwise-fast';
+import type { DepthwiseFastState, DepthwiseGeometry } from './depthwise-fast';
 
-export interface DepthwiseState {
-  readonly inH: number; readonly inW: number; readonly inC: number;
-  readonly outH: number; readonly outW: number; readonly outC: number;
-  readonly kH: number; readonly kW: number; readonly mult: number;
-  readonly strideH: number; readonly strideW: number;
-  readonly padT: number; readonly padL: number;
-  readonly inZp: number; readonly outZp: number;
-  readonly actMin: number; readonly actMax: number;
+export interface DepthwiseState extends DepthwiseGeometry {
   readonly filter: Int8Array;
   readonly biasFolded: Int32Array;
   readonly rq: Requant;
@@ -38,14 +31,7 @@ export interface DepthwiseState {
 }
 
 /** A validated DEPTHWISE_CONV_2D op before any packing: what the native kernel needs too (native-params.ts). */
-export interface DepthwiseLayer {
-  readonly inH: number; readonly inW: number; readonly inC: number;
-  readonly outH: number; readonly outW: number; readonly outC: number;
-  readonly kH: number; readonly kW: number; readonly mult: number;
-  readonly strideH: number; readonly strideW: number;
-  readonly padT: number; readonly padL: number;
-  readonly inZp: number; readonly outZp: number;
-  readonly actMin: number; readonly actMax: number;
+export interface DepthwiseLayer extends DepthwiseGeometry {
   /** The filter [1, kH, kW, outC] (a view into the package) and the bias. */
   readonly filter: Int8Array;
   readonly bias: Int32Array;
@@ -108,7 +94,7 @@ export const depthwiseConv2d: OpKernel<DepthwiseState> = {
   prepare(op: OpNode, graph: Graph): Prepared<DepthwiseState> {
     const layer = depthwiseLayer(op, graph);
     const { filter: w, bias: b, biasFolded, rq, work } = layer;
-    const geometry = {
+    const geometry: DepthwiseGeometry = {
       inH: layer.inH, inW: layer.inW, inC: layer.inC, outH: layer.outH, outW: layer.outW, outC: layer.outC,
       kH: layer.kH, kW: layer.kW, mult: layer.mult, strideH: layer.strideH, strideW: layer.strideW,
       padT: layer.padT, padL: layer.padL, inZp: layer.inZp, outZp: layer.outZp, actMin: layer.actMin, actMax: layer.actMax,
