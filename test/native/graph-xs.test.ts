@@ -7,7 +7,6 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST_NONE, TASK_REGRESSION } from '../../firmware/core/engine';
-import { ModelError } from '../../firmware/core/errors';
 import { loadModel } from '../../firmware/core/model';
 import { buildPackage } from '../../host/package/build';
 import { graphPackageDef } from '../../host/package/graph-package';
@@ -25,6 +24,7 @@ import { mutatePackage } from '../support/mutate';
 import { Prng as FuzzPrng } from '../support/prng';
 import { sampleCnnPackage } from '../support/sample-packages';
 import { ROOT } from './support/cc';
+import { nodeVerdict } from '../support/verdict';
 
 /** As in test/graph/ops.test.ts, so that both see the same vectors. */
 const CASES = FULL ? 2000 : 150;
@@ -113,18 +113,6 @@ describe('C graph kernels through the xsmc bindings in the native XS host', () =
 });
 
 describe('hostile CNN packages never reach a C kernel unvalidated', () => {
-  function nodeVerdict(bytes: Uint8Array): string {
-    try {
-      const m = loadModel(alignedCopy(bytes));
-      m.predict();
-      const check = m.selfTest();
-      return `OK ${check.passed ? 'pass' : 'fail'} ${Array.from(m.scores).join(',')}`;
-    } catch (e) {
-      if (e instanceof ModelError) return e.code;
-      throw e;
-    }
-  }
-
   it(`${FULL ? 2000 : 300} mutated packages: the verdict of Node's reference engine, and the host keeps running`, async () => {
     const rng = new FuzzPrng(7501);
     const sample = sampleCnnPackage().bytes;

@@ -3,16 +3,15 @@
 // nothing allocated per inference, and the same verdicts on hostile packages as Node (they are
 // refused at load, before any C runs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelError } from '../../firmware/core/errors';
 import { loadModel } from '../../firmware/core/model';
 import { classOf } from '../../firmware/core/package/specs';
-import { alignedCopy } from '../../host/package/read';
 import { XsEngine } from '../../sim/xs/engine-service';
 import { referenceModels } from '../../tools/reference-models';
 import { mutatePackage } from '../support/mutate';
 import { Prng } from '../support/prng';
 import { sampleTreePackages } from '../support/sample-packages';
 import { TreeCase, referenceScores, treeCases } from './support/tree-cases';
+import { nodeVerdict } from '../support/verdict';
 
 const FULL = !!process.env.EDGEML_FULL;
 let xs: XsEngine;
@@ -63,18 +62,6 @@ describe('C tree walk through the xsmc binding in the native XS host', () => {
 });
 
 describe('hostile tree packages never reach the C walk', () => {
-  function nodeVerdict(bytes: Uint8Array): string {
-    try {
-      const m = loadModel(alignedCopy(bytes));
-      m.predict();
-      const check = m.selfTest();
-      return `OK ${check.passed ? 'pass' : 'fail'} ${Array.from(m.scores).join(',')}`;
-    } catch (e) {
-      if (e instanceof ModelError) return e.code;
-      throw e;
-    }
-  }
-
   it(`${FULL ? 2000 : 400} mutated packages: the verdict of Node's reference engine, and the host keeps running`, async () => {
     const rng = new Prng(707);
     const samples = sampleTreePackages().map((s) => s.bytes);

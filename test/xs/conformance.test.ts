@@ -2,13 +2,11 @@
 // tree ensembles and int8 graphs, identical fixed-point primitives, identical verdicts on
 // hostile packages, and no allocation per inference.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelError } from '../../firmware/core/errors';
 import { multiplyByQuantizedMultiplier, roundingDivideByPOT, saturatingRoundingDoublingHighMul } from '../../firmware/core/graph/fixed-point';
 import { loadModel } from '../../firmware/core/model';
 import { buildPackage } from '../../host/package/build';
 import { GraphBuilder, GraphDef } from '../../host/package/graph-body';
 import { graphPackageDef } from '../../host/package/graph-package';
-import { alignedCopy } from '../../host/package/read';
 import { XsEngine } from '../../sim/xs/engine-service';
 import { ENSEMBLES, randomEnsemble, treePackageDef } from '../../tools/reference-trees';
 import { randomLayer } from '../graph/helpers';
@@ -16,6 +14,7 @@ import { Prng as GraphPrng } from '../graph/prng';
 import { mutatePackage } from '../support/mutate';
 import { Prng } from '../support/prng';
 import { samplePackages, sampleTreePackages } from '../support/sample-packages';
+import { nodeVerdict } from '../support/verdict';
 
 const FULL = !!process.env.EDGEML_FULL;
 let xs: XsEngine;
@@ -112,18 +111,6 @@ describe('in XS, inference allocates nothing', () => {
 });
 
 describe('hostile packages in XS', () => {
-  function nodeVerdict(bytes: Uint8Array): string {
-    try {
-      const m = loadModel(alignedCopy(bytes));
-      m.predict();
-      const check = m.selfTest();
-      return `OK ${check.passed ? 'pass' : 'fail'} ${Array.from(m.scores).join(',')}`;
-    } catch (e) {
-      if (e instanceof ModelError) return e.code;
-      throw e;
-    }
-  }
-
   it(`${FULL ? 2000 : 300} mutated packages: the same verdict as in Node, and XS keeps running`, async () => {
     const rng = new Prng(404);
     const samples = samplePackages().map((s) => s.bytes);
