@@ -1,9 +1,13 @@
 // The MQTT link on a board: Moddable's legacy `mqtt` client (QoS 0, whole messages in RAM, no
 // automatic reconnection). A session makes a new Client after every loss, with exponential
 // backoff (1 s doubling to 60 s), until close(). The broker comes from the configuration:
-// `mqtt.url` (mqtt://[user:password@]host[:port]) or `mqtt.host` and `mqtt.port`, with
+// `mqtt.url` (mqtt[s]://[user:password@]host[:port]) or `mqtt.host` and `mqtt.port`, with
 // `mqtt.username` / `mqtt.password`; `mqtt.maxMessage` bounds incoming messages (default 4096).
+// mqtts:// runs over Moddable's SecureSocket (TLS 1.2), verifying the broker against the DER
+// CA certificate that `mqtt.ca` names among the firmware's resources.
 import Client from 'mqtt';
+import Resource from 'Resource';
+import SecureSocket from 'securesocket';
 import Timer from 'timer';
 import type { Config, System } from '../interfaces';
 import type { MqttConnectOptions, MqttPublishOptions, MqttSession, Network } from '../network';
@@ -11,12 +15,17 @@ import type { MqttConnectOptions, MqttPublishOptions, MqttSession, Network } fro
 const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60000;
 const DEFAULT_MAX_MESSAGE = 4096;
+const TLS_1_2 = 0x0303;
 
 export interface Broker {
   readonly host: string;
   readonly port: number;
   readonly username?: string;
   readonly password?: string;
+  /** TLS (mqtts://). */
+  readonly secure?: boolean;
+  /** Resource name of the DER CA certificate the broker's chain must end in. */
+  readonly ca?: string;
 }
 
 /** The broker the configuration names, or undefined. Throws RangeError for a URL it cannot use. */
@@ -26,7 +35,7 @@ export function brokerFromConfig(config: Config): Broker | undefined {
     return typeof v === 'string' && v.length > 0 ? v : undefined;
   };
   const port = config.get('mqtt.port');
-  const fromConfig = { username: str('mqtt.username'), password: str('mqtt.password') };
+  const fromConfig = { username: str('mqtt.username'), password: str('mqtt.password'), ca: str('mqtt.ca') };
   const url = str('mqtt.url');
   if (url) return { ...fromConfig, ...parseBrokerUrl(url) };
   const host = str('mqtt.host');
@@ -34,15 +43,17 @@ export function brokerFromConfig(config: Config): Broker | undefined {
   return { ...fromConfig, host, port: typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536 ? port : 1883 };
 }
 
-/** mqtt://[user[:password]@]host[:port]; the board's client speaks plain TCP only. */
+/** mqtt[s]://[user[:password]@]host[:port] (default port 1883, or 8883 for mqtts). */
 export function parseBrokerUrl(url: string): Broker {
-  const m = /^mqtt:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^:/?#]+)(?::(\d{1,5}))?\/?$/.exec(url);
-  if (!m) throw new RangeError(`mqtt.url ${url}: mqtt://[user[:password]@]host[:port] (no TLS on the board)`);
-  const port = m[4] ? Number(m[4]) : 1883;
+  const m = /^mqtt(s?):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^:/?#]+)(?::(\d{1,5}))?\/?$/.exec(url);
+  if (!m) throw new RangeError(`mqtt.url ${url}: mqtt[s]://[user[:password]@]host[:port]`);
+  const secure = m[1] === 's';
+  const port = m[5] ? Number(m[5]) : secure ? 8883 : 1883;
   if (port < 1 || port > 65535) throw new RangeError(`mqtt.url ${url}: port ${port}`);
-  const out: { host: string; port: number; username?: string; password?: string } = { host: m[3], port };
-  if (m[1]) out.username = decodeURIComponent(m[1]);
-  if (m[2]) out.password = decodeURIComponent(m[2]);
+  const out: { host: string; port: number; username?: string; password?: string; secure?: boolean } = { host: m[4], port };
+  if (secure) out.secure = true;
+  if (m[2]) out.username = decodeURIComponent(m[2]);
+  if (m[3]) out.password = decodeURIComponent(m[3]);
   return out;
 }
 
@@ -58,6 +69,9 @@ export class ModdableNetwork implements Network {
   open(options: MqttConnectOptions): MqttSession {
     const broker = brokerFromConfig(this.#config);
     if (!broker) throw new RangeError('no broker configured (mqtt.url or mqtt.host)');
+    if (broker.secure && !(broker.ca && Resource.exists(broker.ca))) {
+      throw new RangeError(`mqtts needs mqtt.ca: the name of a DER CA certificate among the firmware's resources${broker.ca ? ` (no resource ${broker.ca})` : ''}`);
+    }
     const max = this.#config.get('mqtt.maxMessage');
     const maxMessage = typeof max === 'number' && Number.isInteger(max) && max >= 256 ? max : DEFAULT_MAX_MESSAGE;
     return new ModdableSession(broker, options, maxMessage, this.#system);
@@ -130,6 +144,7 @@ class ModdableSession implements MqttSession {
         host: b.host, port: b.port, id: o.clientId, user: b.username, password: b.password,
         will: { topic: o.will.topic, message: toBuffer(o.will.payload), retain: o.will.retain },
         timeout: o.keepAliveSeconds * 1000,
+        ...(b.secure && b.ca ? { Socket: SecureSocket, secure: { protocolVersion: TLS_1_2, certificate: new Resource(b.ca) } } : {}),
       });
     } catch (e) {
       this.#lost(`connect: ${String(e)}`);

@@ -11,6 +11,9 @@ declare module 'mqtt' {
     will?: { topic: string; message: ArrayBuffer | string; retain?: boolean; quality?: 0 };
     /** Keep-alive interval in milliseconds (0: none). */
     timeout?: number;
+    /** A socket class to connect with instead of plain TCP (SecureSocket for TLS), and its options. */
+    Socket?: unknown;
+    secure?: { protocolVersion?: number; certificate?: ArrayBuffer | HostBuffer; trace?: boolean };
   }
 
   /** QoS 0 only; whole messages in RAM; no reconnection (a new Client is a new connection). */
