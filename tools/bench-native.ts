@@ -1,8 +1,9 @@
 // Native against reference kernels in the same native XS host (sim/xs-host) and the same run:
 // wall-clock microseconds per inference for each reference model with the TypeScript
 // reference kernels interpreted by XS and with the C kernels through their xsmc bindings, and
-// the ratio (the goals: at least 100x for the CNNs, 20x for the tree ensembles). Both must give
-// the same scores on the model's inputs, or there is no figure. Times are of this machine.
+// the ratio (the goals: at least 100x for the CNNs, 20x for the tree ensembles), and XS
+// computrons per inference both ways (deterministic). Both must give the same scores on the
+// model's inputs, or there is no figure. Times are of this machine.
 //
 //   tsx tools/bench-native.ts [--json]
 import path from 'node:path';
@@ -19,19 +20,26 @@ export interface NativeBenchRow {
   nativeMicroseconds: number;
   /** reference / native */
   speedup: number;
+  /** XS computrons per inference (the interpreter's work; the C code costs none). */
+  referenceComputrons: number;
+  nativeComputrons: number;
 }
 
 /** Inputs timed per model (the rest only check that both kernels agree). */
 const TIMED_INPUTS = 4;
 
-async function measure(xs: XsEngine, model: ReferenceModel, kernels: 'native' | 'reference'): Promise<{ us: number; scores: string }> {
+async function measure(xs: XsEngine, model: ReferenceModel, kernels: 'native' | 'reference'): Promise<{ us: number; computrons: number; scores: string }> {
   await xs.useKernels(kernels);
   await xs.load(model.bytes);
   const scores = JSON.stringify((await xs.predict(model.inputs)).map((p) => Array.from(p.scores)));
   let us = 0;
+  let computrons = 0;
   const timed = model.inputs.slice(0, TIMED_INPUTS);
-  for (const input of timed) us += await xs.microsecondsPerInference(input);
-  return { us: us / timed.length, scores };
+  for (const input of timed) {
+    us += await xs.microsecondsPerInference(input);
+    computrons += await xs.computronsPerInference(input);
+  }
+  return { us: us / timed.length, computrons: computrons / timed.length, scores };
 }
 
 export async function runNativeBench(models?: ReferenceModel[], onRow?: (row: NativeBenchRow) => void): Promise<NativeBenchRow[]> {
@@ -51,6 +59,8 @@ export async function runNativeBench(models?: ReferenceModel[], onRow?: (row: Na
         referenceMicroseconds: reference.us,
         nativeMicroseconds: native.us,
         speedup: reference.us / native.us,
+        referenceComputrons: reference.computrons,
+        nativeComputrons: native.computrons,
       };
       rows.push(row);
       onRow?.(row);
@@ -61,13 +71,17 @@ export async function runNativeBench(models?: ReferenceModel[], onRow?: (row: Na
   return rows;
 }
 
+export const NATIVE_HEADER = `${'model'.padEnd(16)} ${'work'.padStart(14)} ${'reference µs'.padStart(13)} ${'native µs'.padStart(10)} ${'ratio'.padStart(7)}  XS computrons per inference, reference / native`;
+
+export function nativeRow(r: NativeBenchRow): string {
+  return `${r.model.padEnd(16)} ${`${Math.round(r.workPerInference).toLocaleString('en-US')} ${r.workUnit}s`.padStart(14)} ${r.referenceMicroseconds.toFixed(1).padStart(13)} ` +
+    `${r.nativeMicroseconds.toFixed(2).padStart(10)} ${`${r.speedup.toFixed(0)}x`.padStart(7)}  ${Math.round(r.referenceComputrons).toLocaleString('en-US')} / ${Math.round(r.nativeComputrons).toLocaleString('en-US')}`;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const json = process.argv.includes('--json');
-  if (!json) console.log(`${'model'.padEnd(16)} ${'work'.padStart(14)} ${'reference µs'.padStart(13)} ${'native µs'.padStart(10)} ${'ratio'.padStart(7)}`);
-  runNativeBench(undefined, (r) => {
-    if (json) console.log(JSON.stringify(r));
-    else console.log(`${r.model.padEnd(16)} ${`${Math.round(r.workPerInference)} ${r.workUnit}s`.padStart(14)} ${r.referenceMicroseconds.toFixed(1).padStart(13)} ${r.nativeMicroseconds.toFixed(2).padStart(10)} ${`${r.speedup.toFixed(0)}x`.padStart(7)}`);
-  }).catch((err: Error) => {
+  if (!json) console.log(NATIVE_HEADER);
+  runNativeBench(undefined, (r) => console.log(json ? JSON.stringify(r) : nativeRow(r))).catch((err: Error) => {
     console.error(err.message);
     process.exitCode = 1;
   });

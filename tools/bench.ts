@@ -9,7 +9,7 @@ import { loadModel } from '../firmware/core/model';
 import { XsEngine } from '../sim/xs/engine-service';
 import { FlashRow, runFlashBench } from './bench-flash';
 import { describeFleetBench, runFleetBench } from './bench-fleet';
-import { NativeBenchRow, runNativeBench } from './bench-native';
+import { NATIVE_HEADER, NativeBenchRow, nativeRow, runNativeBench } from './bench-native';
 import { nativeGraphCounts } from './native-graph-counts';
 import { nativeTreeCounts } from './native-tree-counts';
 import { ReferenceModel, referenceModels } from './reference-models';
@@ -109,11 +109,9 @@ async function main(): Promise<void> {
     console.log('\nper work: XS computrons per tree node visited (trees) or per multiply-accumulate (CNNs)');
     console.log('targets: at most 25 per node, at most 18 per MAC; XS alloc must be 0 bytes');
     console.log('\nnative C kernels against the reference kernels, in the same native XS host (µs of this machine):');
-    console.log(`  ${'model'.padEnd(16)} ${'work'.padStart(14)} ${'reference µs'.padStart(13)} ${'native µs'.padStart(10)} ${'ratio'.padStart(7)}`);
+    console.log(`  ${NATIVE_HEADER}`);
   }
-  const native = await runNativeBench(models, json ? undefined : (r: NativeBenchRow) => {
-    console.log(`  ${r.model.padEnd(16)} ${`${Math.round(r.workPerInference).toLocaleString('en-US')} ${r.workUnit}s`.padStart(14)} ${r.referenceMicroseconds.toFixed(1).padStart(13)} ${r.nativeMicroseconds.toFixed(2).padStart(10)} ${`${r.speedup.toFixed(0)}x`.padStart(7)}`);
-  });
+  const native = await runNativeBench(models, json ? undefined : (r: NativeBenchRow) => console.log(`  ${nativeRow(r)}`));
   const graphCounts = await nativeGraphCounts();
   const treeCounts = await nativeTreeCounts();
   if (!json) {
