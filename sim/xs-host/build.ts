@@ -34,21 +34,16 @@ function xsnapDir(): string {
   return path.dirname(createRequire(path.join(ROOT, 'package.json')).resolve('@agoric/xsnap/package.json'));
 }
 
-function cFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((entry) => {
-    const p = path.join(dir, entry);
-    if (statSync(p).isDirectory()) return cFiles(p);
-    return p.endsWith('.c') ? [p] : [];
-  }).sort();
-}
-
 function filesEndingIn(dir: string, ext: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const p = path.join(dir, entry);
     if (statSync(p).isDirectory()) return filesEndingIn(p, ext);
     return p.endsWith(ext) ? [p] : [];
   });
+}
+
+function cFiles(dir: string): string[] {
+  return existsSync(dir) ? filesEndingIn(dir, '.c').sort() : [];
 }
 
 function compiler(): string {
