@@ -23,7 +23,7 @@ import { ROOT } from '../test/native/support/cc';
 import { OP_CONV, OP_DEPTHWISE, OP_FC, buildGraphDriver, hostsCalling, runDriver } from '../test/native/support/graph-driver';
 import type { OpRecord } from '../test/native/support/graph-driver';
 import { inputSpecOf, outputSpecOf, placeBody, randomLayer } from '../test/graph/helpers';
-import { Prng } from '../test/graph/prng';
+import { Prng } from '../test/support/prng';
 
 const KINDS = [
   { op: OP_CONV, name: 'CONV_2D', fn: 'edgeml_conv2d' },

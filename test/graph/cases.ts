@@ -5,7 +5,7 @@
 
 import { GraphBuilder, outSize } from '../../host/package/graph-body';
 import type { GraphDef, PaddingName } from '../../host/package/graph-body';
-import type { Prng } from './prng';
+import type { Prng } from '../support/prng';
 import { randomLayer, randomQuant } from './helpers';
 
 export interface GoldenCase {

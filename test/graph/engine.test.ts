@@ -11,7 +11,7 @@ import { referenceRegistry } from '../../firmware/core/graph/registry';
 import { GraphBuilder, encodeGraphBody } from '../../host/package/graph-body';
 import type { GraphDef } from '../../host/package/graph-body';
 import { FULL, engineFor, firstDifference, inputSpecOf, outputSpecOf, placeBody, randomLayer, randomQuant, runEngine } from './helpers';
-import { Prng } from './prng';
+import { Prng } from '../support/prng';
 import { referenceOutput, referenceRun } from './reference';
 
 /** A small CNN: conv -> maxpool -> depthwise -> 1x1 conv (+ residual add) -> avgpool -> dense -> softmax. */

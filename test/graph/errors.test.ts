@@ -9,7 +9,7 @@ import { HEADER_SIZE, OP_RECORD_SIZE, TENSOR_RECORD_SIZE, parseGraphBody } from 
 import { GraphBuilder, decodeGraphBody, encodeGraphBody } from '../../host/package/graph-body';
 import type { GraphDef } from '../../host/package/graph-body';
 import { FULL, inputSpecOf, outputSpecOf, placeBody, randomLayer } from './helpers';
-import { Prng } from './prng';
+import { Prng } from '../support/prng';
 import { referenceOutput } from './reference';
 
 /** input [1,6,6,2] -> conv 3x3 SAME (4) -> maxpool 2x2 -> flatten -> dense 5 -> softmax */

@@ -6,7 +6,7 @@ import {
   saturatingRoundingDoublingHighMul,
 } from '../../firmware/core/graph/fixed-point';
 import { FULL } from './helpers';
-import { Prng } from './prng';
+import { Prng } from '../support/prng';
 import {
   refExpOnNegativeValues, refMbqm, refQuantizeMultiplier, refRoundingDivideByPOT, refSrdhm,
 } from './reference';

@@ -7,7 +7,7 @@ import {
 } from '../../host/package/graph-body';
 import type { GraphDef, TensorDef } from '../../host/package/graph-body';
 import { randomLayer } from './helpers';
-import { Prng } from './prng';
+import { Prng } from '../support/prng';
 
 function model(): GraphDef {
   const rng = new Prng(2);

@@ -7,7 +7,7 @@ import type { GraphEngine } from '../../firmware/core/graph/engine';
 import type { OpRegistry } from '../../firmware/core/graph/kernel';
 import { encodeGraphBody } from '../../host/package/graph-body';
 import type { ConvLayer, GraphDef, QuantParams } from '../../host/package/graph-body';
-import type { Prng } from './prng';
+import type { Prng } from '../support/prng';
 
 export const FULL = process.env.EDGEML_FULL !== undefined && process.env.EDGEML_FULL !== '' && process.env.EDGEML_FULL !== '0';
 

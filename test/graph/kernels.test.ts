@@ -13,7 +13,7 @@ import { depthwiseConv2d } from '../../firmware/core/graph/ops/depthwise-conv2d'
 import { averagePool2d, maxPool2d } from '../../firmware/core/graph/ops/pool';
 import { fullyConnected } from '../../firmware/core/graph/ops/fully-connected';
 import type { DepthwiseState } from '../../firmware/core/graph/ops/depthwise-conv2d';
-import { Prng } from './prng';
+import { Prng } from '../support/prng';
 import { readFileSync } from 'node:fs';
 import { CONV_SMALL_PATH, withGenerated } from './tools/gen-conv-small';
 import { refMbqm, refQuantizeMultiplier, referenceOutput } from './reference';

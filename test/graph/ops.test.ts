@@ -9,7 +9,7 @@ import {
   softmaxEdgeCases,
 } from './cases';
 import type { GoldenCase } from './cases';
-import { Prng } from './prng';
+import { Prng } from '../support/prng';
 import { referenceOutput } from './reference';
 import { FULL, engineFor, firstDifference, randomLayer, randomQuant, runEngine } from './helpers';
 

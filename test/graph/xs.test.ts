@@ -8,7 +8,7 @@ import { XsRunner } from '../../sim/xs/runner';
 import { GraphBuilder, encodeGraphBody } from '../../host/package/graph-body';
 import type { GraphDef } from '../../host/package/graph-body';
 import { engineFor, randomLayer, runEngine } from './helpers';
-import { Prng } from './prng';
+import { Prng } from '../support/prng';
 import { REFERENCE_CNN_NAMES, referenceCnn } from '../../host/package/reference-cnns';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -18,10 +18,9 @@ import {
 } from '../graph/cases';
 import type { GoldenCase } from '../graph/cases';
 import { FULL, firstDifference } from '../graph/helpers';
-import { Prng } from '../graph/prng';
+import { Prng } from '../support/prng';
 import { referenceOutput } from '../graph/reference';
 import { mutatePackage } from '../support/mutate';
-import { Prng as FuzzPrng } from '../support/prng';
 import { sampleCnnPackage } from '../support/sample-packages';
 import { ROOT } from './support/cc';
 import { nodeVerdict } from '../support/verdict';
@@ -114,7 +113,7 @@ describe('C graph kernels through the xsmc bindings in the native XS host', () =
 
 describe('hostile CNN packages never reach a C kernel unvalidated', () => {
   it(`${FULL ? 2000 : 300} mutated packages: the verdict of Node's reference engine, and the host keeps running`, async () => {
-    const rng = new FuzzPrng(7501);
+    const rng = new Prng(7501);
     const sample = sampleCnnPackage().bytes;
     let loaded = 0;
     const cases = FULL ? 2000 : 300;

@@ -21,10 +21,9 @@ import {
 } from '../graph/cases';
 import type { GoldenCase } from '../graph/cases';
 import { FULL, engineFor, firstDifference, randomLayer, randomQuant, runEngine } from '../graph/helpers';
-import { Prng } from '../graph/prng';
+import { Prng } from '../support/prng';
 import { referenceOutput } from '../graph/reference';
 import { mutatePackage } from '../support/mutate';
-import { Prng as FuzzPrng } from '../support/prng';
 import { sampleCnnPackage } from '../support/sample-packages';
 import { ROOT } from './support/cc';
 import { BatchHosts, ImmediateHosts, buildGraphDriver } from './support/graph-driver';
@@ -178,7 +177,7 @@ describe.each(builds)('C graph kernels ($name)', ({ sanitize }) => {
   });
 
   it('mutated CNN packages either fail to load or run in C without a fault', () => {
-    const rng = new FuzzPrng(7301);
+    const rng = new Prng(7301);
     const sample = sampleCnnPackage();
     const batch = new BatchHosts();
     const kernels = nativeGraphKernels(batch.hosts);

@@ -3,7 +3,6 @@ import { buildPackage } from '../../host/package/build';
 import { GraphBuilder } from '../../host/package/graph-body';
 import { graphPackageDef } from '../../host/package/graph-package';
 import { randomLayer } from '../graph/helpers';
-import { Prng as GraphPrng } from '../graph/prng';
 import { ENSEMBLES, randomEnsemble, treePackageDef } from '../../tools/reference-trees';
 import { Prng } from './prng';
 
@@ -30,7 +29,7 @@ export function sampleTreePackages(): SamplePackage[] {
 
 /** A small CNN package (conv, depthwise, pool, dense, softmax) with self-test vectors. */
 export function sampleCnnPackage(seed = 9): SamplePackage {
-  const rng = new GraphPrng(seed);
+  const rng = new Prng(seed);
   const b = new GraphBuilder();
   let x = b.input([1, 6, 6, 2], { scale: 0.02, zeroPoint: -3 });
   x = b.conv2d(x, randomLayer(rng, [4, 3, 3, 2], 4, 0, 0.02, 18), { padding: 'SAME' });

@@ -10,7 +10,6 @@ import { graphPackageDef } from '../../host/package/graph-package';
 import { XsEngine } from '../../sim/xs/engine-service';
 import { ENSEMBLES, randomEnsemble, treePackageDef } from '../../tools/reference-trees';
 import { randomLayer } from '../graph/helpers';
-import { Prng as GraphPrng } from '../graph/prng';
 import { mutatePackage } from '../support/mutate';
 import { Prng } from '../support/prng';
 import { samplePackages, sampleTreePackages } from '../support/sample-packages';
@@ -33,7 +32,7 @@ async function compareOnInputs(bytes: Uint8Array, inputs: number[][]): Promise<v
   });
 }
 
-function randomCnn(rng: GraphPrng): GraphDef {
+function randomCnn(rng: Prng): GraphDef {
   const b = new GraphBuilder();
   const c = rng.int(1, 3);
   let x = b.input([1, rng.int(5, 10), rng.int(5, 10), c], { scale: Math.fround(rng.logUniform(0.005, 0.1)), zeroPoint: rng.int(-128, 127) });
@@ -67,7 +66,7 @@ describe('firmware/core in XS is byte-identical with Node', () => {
   });
 
   it('int8 CNNs (conv, depthwise, pooling, dense, softmax)', async () => {
-    const rng = new GraphPrng(77);
+    const rng = new Prng(77);
     for (let m = 0; m < (FULL ? 12 : 4); m++) {
       const def = randomCnn(rng);
       const bytes = buildPackage(graphPackageDef(def, { name: `cnn-${m}`, createdAt: 0 }));
@@ -102,7 +101,7 @@ describe('in XS, inference allocates nothing', () => {
   it('for a forest and for a CNN', async () => {
     const rng = new Prng(8);
     const forest = buildPackage(treePackageDef(randomEnsemble(rng, { ensemble: ENSEMBLES.soft, trees: 5, depth: 6, features: 16, classes: 4 }), 4));
-    const cnn = buildPackage(graphPackageDef(randomCnn(new GraphPrng(3)), { name: 'cnn', createdAt: 0 }));
+    const cnn = buildPackage(graphPackageDef(randomCnn(new Prng(3)), { name: 'cnn', createdAt: 0 }));
     for (const bytes of [forest, cnn]) {
       await xs.load(bytes);
       expect((await xs.allocationPerInference()).slots).toBe(0);

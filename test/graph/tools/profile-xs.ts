@@ -8,7 +8,7 @@ import { GraphBuilder, encodeGraphBody } from '../../../host/package/graph-body'
 import type { ConvLayer, GraphDef } from '../../../host/package/graph-body';
 import { REFERENCE_CNN_NAMES, referenceCnn } from '../../../host/package/reference-cnns';
 import { engineFor, randomLayer, runEngine } from '../helpers';
-import { Prng } from '../prng';
+import { Prng } from '../../support/prng';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.join(here, '../fixtures/xs-graph-entry.ts');
