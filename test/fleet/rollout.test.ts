@@ -2,7 +2,7 @@
 // devices running the real firmware: fleet ls, telemetry, a staged rollout through the CLI, a rollout of a package that
 // fails its self-test (stops after the canary, nobody changes model), and an update that
 // survives the broker restarting and a device restarting in the middle of the transfer, and a
-// rollout stopped with Ctrl-C.
+// rollout stopped with Ctrl-C; a rollout in three stages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeChunkRequest, decodeStatus, fleetFilter, parseTopic, TOPIC } from '../../firmware/core/fleet/index';
 import { NO_SLOT } from '../../firmware/core/protocol/index';
@@ -114,6 +114,26 @@ describe(`a fleet of ${N} on the embedded broker`, () => {
     const force = await edgemlAsync(['deploy', 'any.edgm', '--devices', 'all', '--force', ...rig.cliArgs]);
     expect(force.code).toBe(2);
     expect(force.stderr).toBe('edgeml: --force and --signing-key go together: the FORCE flag is signed\n');
+  });
+
+  it('three stages (--stages 20%,60%): each stage waits for the one before, and all end on v3', async () => {
+    const file = rig.file('v3.edgm', featurePackage({ version: 3, signer: rig.keys.signer }));
+    const r = await edgemlAsync(['deploy', file, '--devices', 'all', '--stages', '20%,60%', '--json', '--timeout', '30', ...rig.cliArgs]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const events = jsonLines(r.stdout);
+    const first = Math.max(1, Math.ceil(0.2 * N));
+    const second = Math.ceil(0.6 * N);
+    const stages = events.filter((e) => e.type === 'stage').map((e) => e.devices as string[]);
+    expect(stages.map((d) => d.length)).toEqual([first, second - first, N - second]);
+    // A stage starts only when every device of the previous one has its outcome.
+    for (let k = 1; k < stages.length; k++) {
+      const start = events.findIndex((e) => e.type === 'stage' && e.stage === k + 1);
+      const before = new Set(events.slice(0, start).filter((e) => e.type === 'device').map((e) => e.deviceId));
+      for (const id of stages[k - 1]) expect(before.has(id), `${id} done before stage ${k + 1}`).toBe(true);
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'summary', failed: [], stoppedAfterStage: null });
+    expect((await waitForVersions(rig, 3)).map((d) => d.model?.version)).toEqual(Array(N).fill(3));
   });
 });
 
