@@ -67,11 +67,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     if (socatAvailable()) {
       const pty = await device.openPty();
       device.startRealTime(5);
-      say(`4. device    simulated device sim-demo: the real firmware in the XS engine, serial port ${pty.path}`);
+      say(`4. device    simulated device sim-demo: the real firmware in the XS engine with its C kernels, serial port ${pty.path}`);
       client = await connect({ port: pty.path });
     } else {
       device.startRealTime(5);
-      say('4. device    simulated device sim-demo: the real firmware in the XS engine (socat is not installed, so the');
+      say('4. device    simulated device sim-demo: the real firmware in the XS engine with its C kernels (socat is not installed, so the');
       say('             serial line is in-process instead of a pseudo-terminal: apt-get install socat)');
       client = new DeviceClient(new InProcessTransport(device.serial), { timeoutMs: 1000, retries: 3 });
       await client.hello();
