@@ -78,6 +78,19 @@ function mostlyPureLeaf(rng: Random, classes: number, pure: number): number[] {
   return leaf;
 }
 
+/** Every split threshold of the ensemble, tree by tree in pre-order (for inputs that sit on them). */
+export function ensembleThresholds(def: TreeEnsembleDef): number[] {
+  const out: number[] = [];
+  const visit = (n: TreeNodeDef): void => {
+    if ('leaf' in n) return;
+    out.push(n.threshold);
+    visit(n.left);
+    visit(n.right);
+  };
+  def.trees.forEach((t) => visit(t.root));
+  return out;
+}
+
 export const ENSEMBLES = { single: ENSEMBLE_SINGLE, soft: ENSEMBLE_SOFT_VOTE, hard: ENSEMBLE_HARD_VOTE, boosting: ENSEMBLE_BOOSTING };
 
 /** A package definition around a tree body, with identity feature quantization. */

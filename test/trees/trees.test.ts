@@ -11,7 +11,7 @@ import { MAX_EXACT_DEPTH } from '../../firmware/core/trees/walkers';
 import { buildPackage } from '../../host/package/build';
 import { encodePackage } from '../../host/package/encode';
 import { TreeBodyOptions, TreeEnsembleDef, TreeNodeDef, encodeTreeBody } from '../../host/package/tree-body';
-import { ENSEMBLES, randomEnsemble, treePackageDef } from '../../tools/reference-trees';
+import { ENSEMBLES, ensembleThresholds, randomEnsemble, treePackageDef } from '../../tools/reference-trees';
 import { Prng } from '../support/prng';
 import { WALKERS_PATH, generateWalkers } from './gen-walkers';
 
@@ -27,18 +27,6 @@ function referenceScores(def: TreeEnsembleDef, x: ArrayLike<number>): number[] {
     else node.leaf.forEach((v, k) => (scores[output + k] += v));
   }
   return scores;
-}
-
-function collectThresholds(def: TreeEnsembleDef): number[] {
-  const out: number[] = [];
-  const visit = (n: TreeNodeDef): void => {
-    if ('leaf' in n) return;
-    out.push(n.threshold);
-    visit(n.left);
-    visit(n.right);
-  };
-  def.trees.forEach((t) => visit(t.root));
-  return out;
 }
 
 function depthOf(n: TreeNodeDef): number {
@@ -70,7 +58,7 @@ function engineOf(model: ReturnType<typeof loadModel>): TreeEngine {
 }
 
 function expectAgreement(def: TreeEnsembleDef, classes: number, model: ReturnType<typeof loadModel>, rng: Prng, count: number): void {
-  const thresholds = collectThresholds(def);
+  const thresholds = ensembleThresholds(def);
   for (let i = 0; i < count; i++) {
     const x = inputFor(rng, def.featureCount, thresholds);
     model.input.set(x);

@@ -9,7 +9,7 @@ import { importedPackageDef, quantizeEnsemble } from '../../../host/import/quant
 import { parseXgboost } from '../../../host/import/xgboost';
 import { buildPackage } from '../../../host/package/build';
 import { TreeEnsembleDef, encodeTreeBody } from '../../../host/package/tree-body';
-import { ENSEMBLES, RandomEnsembleShape, randomEnsemble, treePackageDef } from '../../../tools/reference-trees';
+import { ENSEMBLES, RandomEnsembleShape, ensembleThresholds, randomEnsemble, treePackageDef } from '../../../tools/reference-trees';
 import { Prng } from '../../support/prng';
 
 export interface TreeCase {
@@ -33,21 +33,9 @@ const SHAPES: (RandomEnsembleShape & { name: string })[] = [
   { name: 'single-leaf trees', ensemble: ENSEMBLES.soft, trees: 5, depth: 0, features: 3, classes: 3 },
 ];
 
-function thresholdsOf(def: TreeEnsembleDef): number[] {
-  const out: number[] = [];
-  const visit = (n: TreeEnsembleDef['trees'][number]['root']): void => {
-    if ('leaf' in n) return;
-    out.push(n.threshold);
-    visit(n.left);
-    visit(n.right);
-  };
-  def.trees.forEach((t) => visit(t.root));
-  return out;
-}
-
 /** Inputs that often sit exactly on a threshold (so `<` and `<=` differ) or at the int16 extremes. */
 function inputsFor(rng: Prng, def: TreeEnsembleDef, count: number): number[][] {
-  const th = thresholdsOf(def).filter((t) => t >= -32768 && t <= 32767);
+  const th = ensembleThresholds(def).filter((t) => t >= -32768 && t <= 32767);
   return Array.from({ length: count }, () => Array.from({ length: def.featureCount }, () => {
     const r = rng.next();
     if (r < 0.3 && th.length > 0) return th[rng.int(0, th.length - 1)];
