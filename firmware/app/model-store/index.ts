@@ -5,4 +5,5 @@ export { ModelStoreError } from './errors';
 export { StateLog } from './state-log';
 export { RECORD_BYTES, decodeRecord, encodeRecord } from './state-record';
 export type { SlotRecord, StoreState } from './state-record';
+export { equalBytes, hex } from './verify';
 export type { InputShape } from './verify';

@@ -10,7 +10,7 @@ import type { Offer } from '../../core/fleet/index';
 import { ErrorCode, NO_SLOT } from '../../core/protocol/index';
 import type { ErrorCodeName } from '../../core/protocol/index';
 import type { Clock, TimerHandle } from '../../platform/interfaces';
-import { ModelStoreError } from '../model-store/index';
+import { ModelStoreError, equalBytes, hex } from '../model-store/index';
 import type { Device } from '../device/device';
 import type { AgentSettings } from './settings';
 
@@ -68,7 +68,7 @@ export class OtaDownloader {
       return;
     }
     const current = this.#download;
-    if (current && equal(current.offer.sha256, offer.sha256)) {
+    if (current && equalBytes(current.offer.sha256, offer.sha256)) {
       // The retained offer again (a reconnection): carry on from what the slot holds.
       this.#request();
       this.#publish(OtaPhase.DOWNLOADING, 'OK', current.held, 'resumed');
@@ -93,7 +93,7 @@ export class OtaDownloader {
     if (chunk.offset + chunk.data.length > d.offer.size) return;
     const store = this.#device.store;
     const upload = store.upload;
-    if (!upload || !equal(upload.sha256, d.offer.sha256)) {
+    if (!upload || !equalBytes(upload.sha256, d.offer.sha256)) {
       this.#failed(d, 'BUSY', 'a serial upload took over the slot');
       return;
     }
@@ -125,12 +125,12 @@ export class OtaDownloader {
     const sha = offer.sha256;
     const slots = store.slotInfo();
     const active = d.activeSlot !== NO_SLOT ? slots[d.activeSlot] : undefined;
-    if (active && equal(active.sha256, sha)) {
+    if (active && equalBytes(active.sha256, sha)) {
       this.#publishFor(sha, OtaPhase.ACTIVATED, 'OK', offer.size, offer.size, 'already active');
       return;
     }
     const upload = store.upload;
-    if (upload && !equal(upload.sha256, sha)) {
+    if (upload && !equalBytes(upload.sha256, sha)) {
       // Not remembered: the offer is taken once the serial upload is over and the offer comes again.
       this.#publishFor(sha, OtaPhase.REFUSED, 'BUSY', 0, offer.size, 'a serial upload is in progress');
       return;
@@ -247,17 +247,9 @@ export class OtaDownloader {
   }
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** What identifies an offer for "already answered": the hash, and whether it is forced. */
 function offerKey(offer: Offer): string {
-  let s = isForced(offer) ? 'F' : '';
-  for (let i = 0; i < offer.sha256.length; i++) s += (offer.sha256[i] < 16 ? '0' : '') + offer.sha256[i].toString(16);
-  return s;
+  return (isForced(offer) ? 'F' : '') + hex(offer.sha256);
 }
 
 function codeOf(e: unknown): ErrorCodeName {
