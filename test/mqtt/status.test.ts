@@ -4,7 +4,7 @@
 // protocol server; oversized messages are dropped and counted and the device keeps answering.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStatus } from '../../firmware/core/fleet';
-import { FrameDecoder, MSG, activeModelOf, decodeMessage, encodeMessage, type Message } from '../../firmware/core/protocol';
+import { FrameDecoder, MSG, PROTOCOL_COUNTERS, type ProtocolCounterName, activeModelOf, decodeMessage, encodeMessage, type Message } from '../../firmware/core/protocol';
 import { featurePackage, makeKeys } from '../device/packages';
 import { HostClient, type MqttDevice, type RunningBroker, startBroker, startDevice } from './support';
 
@@ -62,6 +62,16 @@ describe('device STATUS and commands over MQTT', () => {
     expect(got.map((m) => m.type)).toEqual([MSG.INFO, MSG.STATS_REPORT]);
     const info = got[0]!.body as { deviceId: string };
     expect(info.deviceId).toBe('dev-status');
+    // The counters are this client's server's: its two frames in, and what it sent before
+    // the STATS_REPORT (INFO, and any LOG).
+    const all = responses(host.on(topics.rsp('host1')));
+    const at = all.findIndex((m) => m.type === MSG.STATS_REPORT);
+    const report = all[at]!;
+    if (report.type !== MSG.STATS_REPORT) throw new Error('not a STATS_REPORT');
+    const counter = (name: ProtocolCounterName) => report.body.counters[PROTOCOL_COUNTERS.indexOf(name)];
+    expect(report.body.counters).toHaveLength(PROTOCOL_COUNTERS.length);
+    expect(counter('framesIn')).toBe(2);
+    expect(counter('framesOut')).toBe(at);
   });
 
   it('drops and counts a message larger than maxMessage, and keeps answering', async () => {

@@ -50,5 +50,7 @@ describe('telemetry batches', () => {
     for (const s of stats) expect(s.seq).toBe(0);
     const report = decodeMessage(stats.at(-1)!);
     expect(report.type === MSG.STATS_REPORT && report.body.inferences).toBeGreaterThan(0);
+    // Telemetry is no link: its STATS_REPORT has no protocol counters (docs/mqtt-topics.md).
+    expect(report.type === MSG.STATS_REPORT && report.body.counters).toEqual([]);
   });
 });
