@@ -6,6 +6,8 @@
 // a fleet update over MQTT. A report, not a test: figures are printed, never asserted.
 import { performance } from 'node:perf_hooks';
 import { loadModel } from '../firmware/core/model';
+import { KIND_DENSE, KIND_SPARSE } from '../firmware/core/trees/body';
+import { TreeEngine } from '../firmware/core/trees/engine';
 import { XsEngine } from '../sim/xs/engine-service';
 import { FlashRow, runFlashBench } from './bench-flash';
 import { describeFleetBench, runFleetBench } from './bench-fleet';
@@ -25,6 +27,8 @@ export interface BenchRow {
   workUnit: 'node' | 'MAC';
   workPerInference: number;
   computronsPerWork: number;
+  /** Trees with leaf rows: XS computrons of the walk alone (every leaf found, nothing added). */
+  xsWalkComputrons?: number;
 }
 
 /** Median over the inputs of Node time per inference, each timed over enough runs for ~50 ms. */
@@ -48,16 +52,25 @@ function nodeMicroseconds(model: ReferenceModel): number {
   return times[times.length >> 1];
 }
 
+/** Trees whose leaves are rows of class values, added after the walk finds them. */
+function leafRows(model: ReferenceModel): boolean {
+  const { engine } = loadModel(model.bytes);
+  return engine instanceof TreeEngine && (engine.body.kind === KIND_DENSE || engine.body.kind === KIND_SPARSE);
+}
+
 export async function runBench(models: ReferenceModel[], onRow?: (row: BenchRow) => void): Promise<BenchRow[]> {
   const xs = await XsEngine.start();
   const rows: BenchRow[] = [];
   try {
     for (const model of models) {
       const info = await xs.load(model.bytes);
+      const walkAlone = leafRows(model);
       let computrons = 0;
+      let walk = 0;
       let work = 0;
       for (const input of model.inputs) {
         computrons += await xs.computronsPerInference(input, 3);
+        if (walkAlone) walk += await xs.walkComputronsPerInference(input, 3);
         work += model.work(input).count;
       }
       const allocation = await xs.allocationPerInference();
@@ -72,6 +85,7 @@ export async function runBench(models: ReferenceModel[], onRow?: (row: BenchRow)
         workUnit: model.work(model.inputs[0]).unit,
         workPerInference: work / model.inputs.length,
         computronsPerWork: computrons / work,
+        ...(walkAlone ? { xsWalkComputrons: walk / model.inputs.length } : {}),
       };
       rows.push(row);
       onRow?.(row);
@@ -108,6 +122,11 @@ async function main(): Promise<void> {
   if (!json) {
     console.log('\nper work: XS computrons per tree node visited (trees) or per multiply-accumulate (CNNs)');
     console.log('targets: at most 25 per node, at most 18 per MAC; XS alloc must be 0 bytes');
+    console.log('walk alone of the trees with leaf rows (every leaf found, nothing added, no class picked): their floor in XS');
+    for (const r of rows) {
+      if (r.xsWalkComputrons === undefined) continue;
+      console.log(`  ${r.model}: ${Math.round(r.xsWalkComputrons).toLocaleString('en-US')} computrons, ${(r.xsWalkComputrons / r.workPerInference).toFixed(1)} per node`);
+    }
     console.log('\nnative C kernels against the reference kernels, in the same native XS host (µs of this machine):');
     console.log(`  ${NATIVE_HEADER}`);
   }

@@ -5,6 +5,9 @@
 import { ModelError } from '../../firmware/core/errors';
 import { multiplyByQuantizedMultiplier, roundingDivideByPOT, saturatingRoundingDoublingHighMul } from '../../firmware/core/graph/fixed-point';
 import { LoadOptions, Model, loadModel } from '../../firmware/core/model';
+import { KIND_DENSE, KIND_SPARSE } from '../../firmware/core/trees/body';
+import { TreeEngine } from '../../firmware/core/trees/engine';
+import { MAX_EXACT_DEPTH, WALKERS } from '../../firmware/core/trees/walkers';
 import { registerHandlers } from './host-api';
 
 let model: Model | undefined;
@@ -107,6 +110,25 @@ export function registerEngine(native?: LoadOptions): void {
         m.predict(); m.predict(); m.predict(); m.predict();
       }
       for (; n > 0; n--) m.predict();
+    },
+
+    /** Trees with leaf rows (dense or sparse): the walk of every tree alone, N times (u32 LE),
+     * as `repeat` does predict(): each tree's leaf found and its payload kept, nothing added, no
+     * class picked; the walk the engine chose, in the `hits` family. (Additive and voting walks
+     * take their leaf's value in the walk itself: there is no walk alone to measure.) */
+    repeatWalk(payload) {
+      const engine = current().engine;
+      if (!(engine instanceof TreeEngine) || (engine.body.kind !== KIND_DENSE && engine.body.kind !== KIND_SPARSE)) {
+        throw new RangeError('not a tree model with leaf rows');
+      }
+      const walker = WALKERS[KIND_DENSE][engine.body.split][engine.steps === 0 ? MAX_EXACT_DEPTH : engine.steps - 1];
+      const walk = walker({ ...engine, hits: new Int32Array(engine.trees) });
+      let n = payload[0] | (payload[1] << 8) | (payload[2] << 16) | (payload[3] << 24);
+      for (; n >= 8; n -= 8) {
+        walk(); walk(); walk(); walk();
+        walk(); walk(); walk(); walk();
+      }
+      for (; n > 0; n--) walk();
     },
 
     /** One predict() and nothing else: the subject of allocation measurements. */

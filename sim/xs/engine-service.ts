@@ -81,13 +81,24 @@ export class XsEngine {
   /** Deterministic XS computrons of one predict() on `input`, the command's overhead
    * subtracted (the call of predict() is counted; the loop around it adds 1.5 computrons per
    * inference when `iterations` is a multiple of 8, 12 per inference beyond one). */
-  async computronsPerInference(input: ArrayLike<number>, iterations = 32): Promise<number> {
+  computronsPerInference(input: ArrayLike<number>, iterations = 32): Promise<number> {
+    return this.#computronsPerCall('repeat', input, iterations);
+  }
+
+  /** Trees with leaf rows (dense or sparse leaves): the computrons of the walk alone on
+   * `input` (every tree's leaf found, nothing added, no class picked), measured as
+   * computronsPerInference measures predict(). */
+  walkComputronsPerInference(input: ArrayLike<number>, iterations = 32): Promise<number> {
+    return this.#computronsPerCall('repeatWalk', input, iterations);
+  }
+
+  async #computronsPerCall(command: 'repeat' | 'repeatWalk', input: ArrayLike<number>, iterations: number): Promise<number> {
     const info = this.#loaded();
     await this.#runner.call('setInput', encodeInputs(info, [input]));
     const times = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
-    await this.#runner.call('repeat', times(2)); // warm-up
-    const none = (await this.#runner.call('repeat', times(0))).meter.compute;
-    const many = (await this.#runner.call('repeat', times(iterations))).meter.compute;
+    await this.#runner.call(command, times(2)); // warm-up
+    const none = (await this.#runner.call(command, times(0))).meter.compute;
+    const many = (await this.#runner.call(command, times(iterations))).meter.compute;
     return (many - none) / iterations;
   }
 

@@ -68,4 +68,26 @@ describe('tree ensembles in XS', () => {
       expect((await xs.allocationPerInference()).slots).toBe(0);
     });
   }
+
+  it('the walk alone of trees with leaf rows: 20 to 24 computrons a step, below the whole inference; none for additive trees', async () => {
+    const rng = new Prng(99);
+    const shape: RandomEnsembleShape = { ensemble: ENSEMBLES.soft, trees: 10, depth: 8, features: 64, classes: 10, pureLeaves: 0.9 };
+    const def = randomEnsemble(rng, shape);
+    const bytes = buildPackage(treePackageDef(def, shape.classes, 'walk-alone'));
+    expect((loadModel(bytes).engine as TreeEngine).steps).toBe(8);
+    await xs.load(bytes);
+    for (let i = 0; i < 3; i++) {
+      const input = Array.from({ length: shape.features }, () => rng.int(-3200, 3200));
+      const walk = await xs.walkComputronsPerInference(input, 8);
+      // Four typed-array reads a step at 5 computrons each (README, benchmark), plus a little
+      // per tree for the loop and the leaf's payload.
+      const perStep = walk / (shape.trees * 8);
+      expect(perStep).toBeGreaterThanOrEqual(20);
+      expect(perStep).toBeLessThanOrEqual(24);
+      expect(walk).toBeLessThan(await xs.computronsPerInference(input, 8));
+    }
+    const boosting: RandomEnsembleShape = { ensemble: ENSEMBLES.boosting, trees: 4, depth: 3, features: 8, classes: 3 };
+    await xs.load(buildPackage(treePackageDef(randomEnsemble(rng, boosting), boosting.classes, 'additive')));
+    await expect(xs.walkComputronsPerInference(new Array(8).fill(0))).rejects.toThrow(/leaf rows/);
+  });
 });
