@@ -1,26 +1,9 @@
-// Seeded random numbers for the signal generators: mulberry32, and normal deviates by Box–Muller.
-// The same seed gives the same stream on every run and machine (plain double arithmetic).
+// Seeded random numbers for the signal generators: mulberry32, and normal deviates by Box–Muller
+// (both of each pair used).
+import { Mulberry32 } from '../data/mulberry32';
 
-export class SignalRandom {
-  #state: number;
+export class SignalRandom extends Mulberry32 {
   #spare: number | undefined;
-
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Uniform in [lo, hi). */
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
 
   /** Integer in [lo, hi]. */
   int(lo: number, hi: number): number {

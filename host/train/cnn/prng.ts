@@ -1,26 +1,8 @@
-// Seeded pseudo-random numbers for reproducible training: mulberry32 (32-bit state), with
-// uniform, normal (Box-Muller), integer and Fisher-Yates shuffle helpers.
+// Seeded pseudo-random numbers for reproducible training: mulberry32, with normal (Box-Muller,
+// one deviate per pair), integer and Fisher-Yates shuffle helpers.
+import { Mulberry32 } from '../../data/mulberry32';
 
-export class Prng {
-  #s: number;
-
-  constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new RangeError(`seed ${seed} is not a finite number`);
-    this.#s = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1), 32 random bits. */
-  next(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
-
+export class Prng extends Mulberry32 {
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
