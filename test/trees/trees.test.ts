@@ -338,6 +338,8 @@ describe('tree body validation', () => {
     ['entries that belong to no tree', 'BAD_TREE', (b, v, at) => { b[at.features] = 2; u16(v, at.right, 0); u16(v, at.rootLeft, 0); i16(v, at.thresholds, 0); }],
     ['a leaf row past the leaf table', 'BAD_TREE', (_b, v, at) => i16(v, at.thresholds + 6, 10)],
     ['a negative leaf row', 'BAD_TREE', (_b, v, at) => i16(v, at.thresholds + 8, -1)],
+    // Off a row's start, a leaf would add other columns' values: past the overflow bound.
+    ['a leaf row that does not start a row', 'BAD_TREE', (_b, v, at) => i16(v, at.thresholds + 8, 1)],
     ['an output index on a forest tree', 'BAD_TREE', (_b, v, at) => u16(v, at.outputs + 2, 1)],
     ['an unknown ensemble type', 'BAD_BODY', (b) => (b[0] = 9)],
     ['a single tree with two trees', 'BAD_BODY', (b) => (b[0] = ENSEMBLE_SINGLE)],

@@ -218,7 +218,7 @@ export function parseTreeBody(b: Uint8Array, input: InputSpec, output: OutputSpe
       if (right[n] !== n) fail('BAD_TREE', `leaf ${n} does not link to itself`);
       const p = thresholds[n];
       if (kind === KIND_VOTE ? p < 0 || p >= scoreCount
-        : kind === KIND_DENSE ? p < 0 || p > tableLength - width
+        : kind === KIND_DENSE ? p < 0 || p > tableLength - width || p % width !== 0
           : kind === KIND_SPARSE ? (p < 0 ? ~p >= scoreCount : p >= tableLength) : false) {
         fail('BAD_TREE', `leaf ${n} has payload ${p}`);
       }
