@@ -113,6 +113,7 @@ describe('bad packages give typed errors', () => {
     ['section offset moved', 'BAD_SECTION', edit((_b, v) => v.setUint32(56 + 4, 200, true))],
     ['section length past the end', 'TRUNCATED', edit((_b, v) => v.setUint32(56 + 12 + 8, 0xfffffff0, true))],
     ['duplicate section', 'BAD_SECTION', edit((_b, v) => v.setUint16(56 + 12, 1, true))],
+    ['sections out of type order', 'BAD_SECTION', edit((_b, v) => { v.setUint16(56, 2, true); v.setUint16(56 + 12, 1, true); })],
     ['unknown section type', 'BAD_SECTION', edit((_b, v) => v.setUint16(56 + 12, 77, true))],
     ['nonzero reserved header byte', 'BAD_HEADER', edit((b) => (b[7] = 1))],
     ['name that is not UTF-8', 'BAD_HEADER', edit((b) => (b[24] = 0xff))],
@@ -120,6 +121,19 @@ describe('bad packages give typed errors', () => {
   for (const [what, code, bytes] of cases) {
     it(`${what}: ${code}`, () => expect(codeOf(() => loadModel(bytes))).toBe(code));
   }
+
+  it('a self-test section with its reserved field or an input padding byte set: BAD_SELFTEST', () => {
+    const reserved = good.slice();
+    reserved[parseContainer(reserved).sections[SECTION_SELFTEST]!.byteOffset + 2] = 1;
+    expect(codeOf(() => loadModel(fixCrc(reserved)))).toBe('BAD_SELFTEST');
+    // 11 int16 inputs leave 2 bytes of padding before each vector's scores.
+    const elevenFeatures = randomEnsemble(new Prng(11), { ensemble: ENSEMBLES.soft, trees: 2, depth: 3, features: 11, classes: 3 });
+    const odd = buildPackage(treePackageDef(elevenFeatures, 3, 'odd'), { selfTestInputs: inputs.map((x) => x.slice(0, 11)) });
+    expect(loadModel(odd).selfTest().passed).toBe(true);
+    const padded = odd.slice();
+    padded[parseContainer(padded).sections[SECTION_SELFTEST]!.byteOffset + 4 + 22] = 1;
+    expect(codeOf(() => loadModel(fixCrc(padded)))).toBe('BAD_SELFTEST');
+  });
 
   it('every truncation of a valid package is refused with a ModelError', () => {
     for (let n = 0; n < good.length; n++) {

@@ -67,6 +67,7 @@ export function parseContainer(bytes: Uint8Array, options: ContainerOptions = {}
   let expected = align4(tableEnd);
   checkZero(bytes, tableEnd, expected);
   let signedEnd = crcStart;
+  let previous = 0;
   for (let s = 0; s < count; s++) {
     const entry = HEADER_BYTES + s * SECTION_ENTRY_BYTES;
     const type = view.getUint16(entry, true);
@@ -74,13 +75,12 @@ export function parseContainer(bytes: Uint8Array, options: ContainerOptions = {}
     const length = view.getUint32(entry + 8, true);
     if (type < SECTION_INPUT || type > SECTION_SIGNATURE) fail('BAD_SECTION', `unknown section type ${type}`);
     if (view.getUint16(entry + 2, true) !== 0) fail('BAD_SECTION', 'reserved section field must be zero');
-    if (sections[type] !== undefined) fail('BAD_SECTION', `section type ${type} appears twice`);
+    // Increasing types: each appears once, and the signature (the highest) comes last.
+    if (type <= previous) fail('BAD_SECTION', `section type ${type} after type ${previous}: types must increase`);
+    previous = type;
     if (offset !== expected) fail('BAD_SECTION', `section ${type} at ${offset}, expected ${expected}`);
     if (length > crcStart - offset) fail('TRUNCATED', `section ${type} runs past the end`);
-    if (type === SECTION_SIGNATURE) {
-      if (s !== count - 1) fail('BAD_SECTION', 'the signature must be the last section');
-      signedEnd = offset;
-    }
+    if (type === SECTION_SIGNATURE) signedEnd = offset;
     sections[type] = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length);
     expected = align4(offset + length);
     checkZero(bytes, offset + length, Math.min(expected, crcStart));

@@ -17,15 +17,18 @@ export function selfTestVectorBytes(input: InputSpec, output: OutputSpec): numbe
 export function parseSelfTest(s: Uint8Array, input: InputSpec, output: OutputSpec): SelfTestVector[] {
   if (s.length < 4) fail('BAD_SELFTEST', 'SELFTEST section too short');
   const count = s[0] | (s[1] << 8);
+  if (s[2] !== 0 || s[3] !== 0) fail('BAD_SELFTEST', 'reserved field is not 0');
   const stride = selfTestVectorBytes(input, output);
   if (s.length !== 4 + count * stride) fail('BAD_SELFTEST', `${count} vectors need ${4 + count * stride} bytes, section has ${s.length}`);
   const vectors: SelfTestVector[] = [];
-  const inputBytes = align4(input.elementCount * (input.dtype === DTYPE_INT8 ? 1 : 2));
-  for (let v = 0, at = s.byteOffset + 4; v < count; v++, at += stride) {
+  const usedBytes = input.elementCount * (input.dtype === DTYPE_INT8 ? 1 : 2);
+  const inputBytes = align4(usedBytes);
+  for (let v = 0, at = 4; v < count; v++, at += stride) {
+    for (let i = at + usedBytes; i < at + inputBytes; i++) if (s[i] !== 0) fail('BAD_SELFTEST', `vector ${v}: input padding is not 0`);
     const vectorInput = input.dtype === DTYPE_INT8
-      ? new Int8Array(s.buffer, at, input.elementCount)
-      : new Int16Array(s.buffer, at, input.elementCount);
-    const scores = new Int32Array(s.buffer, at + inputBytes, output.scoreCount + 1);
+      ? new Int8Array(s.buffer, s.byteOffset + at, input.elementCount)
+      : new Int16Array(s.buffer, s.byteOffset + at, input.elementCount);
+    const scores = new Int32Array(s.buffer, s.byteOffset + at + inputBytes, output.scoreCount + 1);
     vectors.push({ input: vectorInput, scores: scores.subarray(0, output.scoreCount), expectedClass: scores[output.scoreCount] });
   }
   return vectors;
