@@ -150,6 +150,26 @@ describe('OTA resume', () => {
   });
 
 
+  it('a withdrawn download does not block the next package: its open upload is taken over', async () => {
+    const dev = await startDevice(broker, 'dev-replace', { trustedKey: keys.raw, model: v1, blockSize: 256, config: { 'ota.chunk': 64, 'ota.retryMs': 300 } });
+    try {
+      const t = dev.topics;
+      const stalled = serveChunks(host, t, v2, (offset) => offset >= 320);
+      await host.publish(t.offer, offerOf(v2, 2), true);
+      await host.until('the download to reach 320', () => stalled.requests.includes(320));
+      await host.publish(t.offer, new Uint8Array(0), true);
+      const server = serveChunks(host, t, v3);
+      await host.publish(t.offer, offerOf(v3, 3), true);
+      expect(await final(dev, v3)).toMatchObject({ phase: OtaPhase.ACTIVATED, activeVersion: 3 });
+      expect(server.requests[0]).toBe(0);
+      stalled.stop();
+      server.stop();
+      await host.publish(t.offer, new Uint8Array(0), true);
+    } finally {
+      await dev.device.close();
+    }
+  });
+
   it('after a restart mid-transfer the first request is past 0; the package is activated once', async () => {
     const dev = await startDevice(broker, 'dev-resume', { trustedKey: keys.raw, model: v1, blockSize: 256, config: { 'ota.chunk': 64 } });
     try {

@@ -77,6 +77,9 @@ const DEFAULT_SAMPLE_WINDOW = 128;
 export class Device {
   readonly platform: Platform;
   readonly store: ModelStore;
+  /** The upload a protocol client (serial or MQTT command) last began or wrote, and when (on
+   * the platform clock): the OTA downloader leaves it alone while its client is active. */
+  protocolUpload: { readonly sha256: Uint8Array; readonly at: number } | undefined;
   readonly #options: DeviceOptions;
   readonly #historySize: number;
   #history: InferenceResult[] = [];

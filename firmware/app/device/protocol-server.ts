@@ -36,6 +36,16 @@ export interface ProtocolServerOptions {
   readonly receiveBuffer?: number;
   /** CONFIG keys that CONFIG_SET refuses with READ_ONLY. */
   readonly readOnlyKeys?: readonly string[];
+  /**
+   * Refuse FORCE on MODEL_BEGIN and ACTIVATE (NOT_SUPPORTED): for clients on the network, where
+   * a downgrade takes an OTA offer whose FORCE is signed by the trusted key.
+   */
+  readonly refuseForce?: boolean;
+  /**
+   * What CONFIG_GET shows of a value: the value, another one (a URL without its password), or
+   * undefined for nothing (left out of a listing; NOT_SUPPORTED when asked for by name).
+   */
+  readonly reveal?: (key: string, value: ConfigValue) => ConfigValue | undefined;
   /** The SIMULATOR capability. */
   readonly simulator?: boolean;
 }
@@ -76,6 +86,8 @@ export class ProtocolServer {
   readonly window: number;
   readonly #link: ByteLink;
   readonly #readOnly: readonly string[];
+  readonly #refuseForce: boolean;
+  readonly #reveal: (key: string, value: ConfigValue) => ConfigValue | undefined;
   readonly #simulator: boolean;
   #hostMaxPayload = DEFAULT_MAX_PAYLOAD;
   #eventSeq = 0;
@@ -95,6 +107,8 @@ export class ProtocolServer {
     if (this.maxChunk < 1) throw new RangeError(`maxPayload ${this.maxPayload} leaves no room for chunk data`);
     this.window = chunkWindow(options.window ?? DEFAULT_CHUNK_WINDOW, this.maxChunk, options.receiveBuffer ?? this.#link.receiveBuffer);
     this.#readOnly = options.readOnlyKeys ?? [];
+    this.#refuseForce = options.refuseForce === true;
+    this.#reveal = options.reveal ?? ((_key, value) => value);
     this.#simulator = options.simulator === true;
     this.decoder = new FrameDecoder({
       maxPayload: this.maxPayload,
@@ -230,11 +244,15 @@ export class ProtocolServer {
       case MSG.SAMPLE: return this.#sample(seq, m.body.windows);
       case MSG.MODEL_BEGIN: {
         const b = m.body;
+        if (b.force) this.#checkForce();
         const r = d.store.begin({ size: b.size, sha256: b.sha256, modelVersion: b.modelVersion, force: b.force, restart: b.restart });
+        d.protocolUpload = { sha256: b.sha256, at: d.platform.clock.now() };
         return encodeMessage(MSG.MODEL_BEGIN_ACK, seq, { status: r.status, slot: r.slot, window: this.window, resumeOffset: r.resumeOffset, chunkSize: this.maxChunk });
       }
       case MSG.MODEL_CHUNK: {
         if (m.body.data.length > this.maxChunk) fail('TOO_LARGE', `chunk of ${m.body.data.length} bytes; at most ${this.maxChunk}`);
+        const upload = d.store.upload;
+        if (upload) d.protocolUpload = { sha256: upload.sha256, at: d.platform.clock.now() };
         return encodeMessage(MSG.MODEL_CHUNK_ACK, seq, d.store.write(m.body.offset, m.body.data));
       }
       case MSG.MODEL_END: {
@@ -242,6 +260,7 @@ export class ProtocolServer {
         return encodeMessage(MSG.MODEL_END_RESULT, seq, { code: r.code, slot: r.slot, sha256: r.sha256, modelVersion: r.modelVersion, checks: r.checks });
       }
       case MSG.ACTIVATE: {
+        if (m.body.force) this.#checkForce();
         const a = d.activate(m.body.slot, m.body.force);
         this.log(LogEvent.MODEL_ACTIVATED, LogLevel.INFO, `slot ${a.slot}: ${a.name} v${a.modelVersion}; ${d.runState.message}`);
         return encodeMessage(MSG.ACTIVATED, seq, activeModel(a));
@@ -333,18 +352,25 @@ export class ProtocolServer {
     return encodeMessage(MSG.SAMPLE_STARTED, seq, { windows, samplesPerWindow: c.samplesPerWindow, axes: c.axes, rateHz, scale });
   }
 
+  #checkForce(): void {
+    if (this.#refuseForce) fail('NOT_SUPPORTED', 'FORCE is not taken over this link: offer the package with a FORCE signed by the trusted key');
+  }
+
   #configGet(key: string): ConfigEntry[] {
     const config = this.platform.config;
     if (key !== '') {
       const v = config.get(key);
       if (v === undefined) fail('UNKNOWN_KEY', `no key ${key}`);
-      return [{ key, value: toWire(v) }];
+      const shown = this.#reveal(key, v);
+      if (shown === undefined) fail('NOT_SUPPORTED', `${key} cannot be read over this link`);
+      return [{ key, value: toWire(shown) }];
     }
     const out: ConfigEntry[] = [];
     for (const k of config.keys()) {
       if (out.length === 255) break;
       const v = config.get(k);
-      if (v !== undefined && k.length > 0) out.push({ key: k, value: toWire(v) });
+      const shown = v === undefined ? undefined : this.#reveal(k, v);
+      if (shown !== undefined && k.length > 0) out.push({ key: k, value: toWire(shown) });
     }
     return out;
   }

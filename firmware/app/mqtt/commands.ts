@@ -5,6 +5,7 @@
 import { ProtocolServer } from '../device/protocol-server';
 import type { ByteLink, ProtocolServerOptions } from '../device/protocol-server';
 import type { Device } from '../device/device';
+import { revealOverNetwork } from './settings';
 
 const MAX_CLIENTS = 2;
 
@@ -59,7 +60,8 @@ export class CommandClients {
       write: (bytes) => this.#respond(client, bytes),
       onReceive: (callback) => { deliver = callback; },
     };
-    const server = new ProtocolServer(this.#device, { ...this.#options, link });
+    // A network client is not a cable: no unsigned FORCE, no broker password (docs/mqtt-topics.md).
+    const server = new ProtocolServer(this.#device, { ...this.#options, link, refuseForce: true, reveal: revealOverNetwork });
     server.start();
     const c: ClientServer = { client, server, receive: (bytes) => deliver(bytes), used: 0 };
     this.#clients.push(c);

@@ -29,6 +29,10 @@ interface Download {
 
 const NO_HASH = new Uint8Array(32);
 const REMEMBERED_OFFERS = 8;
+/** An upload a protocol client began or wrote within this long is theirs: an offer is refused
+ * BUSY. Older open uploads (an earlier offer's, withdrawn or replaced, or one from before a
+ * restart) are taken over. */
+export const PROTOCOL_UPLOAD_IDLE_MS = 30_000;
 
 export class OtaDownloader {
   readonly #device: Device;
@@ -94,7 +98,9 @@ export class OtaDownloader {
     const store = this.#device.store;
     const upload = store.upload;
     if (!upload || !equalBytes(upload.sha256, d.offer.sha256)) {
-      this.#failed(d, 'BUSY', 'a serial upload took over the slot');
+      // Not remembered either: offered again, the package is downloaded again.
+      this.#stop();
+      this.#publishFor(d.offer.sha256, OtaPhase.FAILED, 'BUSY', d.held, d.offer.size, 'a protocol client took over the slot');
       return;
     }
     try {
@@ -130,9 +136,10 @@ export class OtaDownloader {
       return;
     }
     const upload = store.upload;
-    if (upload && !equalBytes(upload.sha256, sha)) {
-      // Not remembered: the offer is taken once the serial upload is over and the offer comes again.
-      this.#publishFor(sha, OtaPhase.REFUSED, 'BUSY', 0, offer.size, 'a serial upload is in progress');
+    const client = d.protocolUpload;
+    if (upload && !equalBytes(upload.sha256, sha) && client && equalBytes(client.sha256, upload.sha256) && this.#clock.now() - client.at < PROTOCOL_UPLOAD_IDLE_MS) {
+      // Not remembered: the offer is taken once the upload is over and the offer comes again.
+      this.#publishFor(sha, OtaPhase.REFUSED, 'BUSY', 0, offer.size, 'a protocol client is uploading');
       return;
     }
     if (offer.size > store.freeSlotSize) {

@@ -58,3 +58,18 @@ export function agentSettings(config: Config, deviceId: string): AgentSettings {
     progressMs: int(config, 'ota.progressMs', 1000, 0, 600000),
   };
 }
+
+/**
+ * What a command client on the network may read of a configuration value: not the broker
+ * password, and the broker URL without the password it may carry (`mqtt://user:password@…`).
+ */
+export function revealOverNetwork(key: string, value: ConfigValue): ConfigValue | undefined {
+  if (key === 'mqtt.password') return undefined;
+  if (key !== 'mqtt.url' || typeof value !== 'string') return value;
+  const scheme = value.indexOf('://');
+  const at = value.indexOf('@', scheme + 3);
+  const slash = value.indexOf('/', scheme + 3);
+  if (scheme < 0 || at < 0 || (slash >= 0 && slash < at)) return value;
+  const colon = value.indexOf(':', scheme + 3);
+  return colon < 0 || colon > at ? value : `${value.slice(0, colon)}:***${value.slice(at)}`;
+}
