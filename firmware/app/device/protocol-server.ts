@@ -10,7 +10,7 @@ import {
   NO_SLOT, maxWireLength, PROTOCOL_VERSION, ProtocolError, decodeMessage, encodeError, encodeMessage, isRequestType, protocolCounters, truncateUtf8,
 } from '../../core/protocol/index';
 import type { ConfigEntry, ConfigValue as WireValue, Info, Message, MessageBodies, MessageTypeOf } from '../../core/protocol/index';
-import { ModelStoreError } from '../model-store/index';
+import { ModelStoreError, equalBytes } from '../model-store/index';
 import type { Activation } from '../model-store/index';
 import type { ConfigValue, Platform, SerialPort } from '../../platform/interfaces';
 import type { Device, InferenceResult } from './device';
@@ -89,6 +89,8 @@ export class ProtocolServer {
   readonly #refuseForce: boolean;
   readonly #reveal: (key: string, value: ConfigValue) => ConfigValue | undefined;
   readonly #simulator: boolean;
+  /** The package this client's MODEL_BEGIN announced: its chunks go to that upload only. */
+  #upload: Uint8Array | undefined;
   #hostMaxPayload = DEFAULT_MAX_PAYLOAD;
   #eventSeq = 0;
   #cache: { seq: number; type: number; bytes: Uint8Array } | undefined;
@@ -246,16 +248,17 @@ export class ProtocolServer {
         const b = m.body;
         if (b.force) this.#checkForce();
         const r = d.store.begin({ size: b.size, sha256: b.sha256, modelVersion: b.modelVersion, force: b.force, restart: b.restart });
+        this.#upload = b.sha256;
         d.protocolUpload = { sha256: b.sha256, at: d.platform.clock.now() };
         return encodeMessage(MSG.MODEL_BEGIN_ACK, seq, { status: r.status, slot: r.slot, window: this.window, resumeOffset: r.resumeOffset, chunkSize: this.maxChunk });
       }
       case MSG.MODEL_CHUNK: {
         if (m.body.data.length > this.maxChunk) fail('TOO_LARGE', `chunk of ${m.body.data.length} bytes; at most ${this.maxChunk}`);
-        const upload = d.store.upload;
-        if (upload) d.protocolUpload = { sha256: upload.sha256, at: d.platform.clock.now() };
+        d.protocolUpload = { sha256: this.#ownUpload(), at: d.platform.clock.now() };
         return encodeMessage(MSG.MODEL_CHUNK_ACK, seq, d.store.write(m.body.offset, m.body.data));
       }
       case MSG.MODEL_END: {
+        this.#ownUpload();
         const r = d.store.end();
         return encodeMessage(MSG.MODEL_END_RESULT, seq, { code: r.code, slot: r.slot, sha256: r.sha256, modelVersion: r.modelVersion, checks: r.checks });
       }
@@ -350,6 +353,15 @@ export class ProtocolServer {
     });
     if (c.samplesPerWindow > 0xffff) fail('TOO_LARGE', 'window too long');
     return encodeMessage(MSG.SAMPLE_STARTED, seq, { windows, samplesPerWindow: c.samplesPerWindow, axes: c.axes, rateHz, scale });
+  }
+
+  /** The hash of the open upload, which must be the one this client began (not another
+   * client's, nor an OTA download's). */
+  #ownUpload(): Uint8Array {
+    const upload = this.device.store.upload;
+    if (!upload) fail('NO_SESSION', 'no upload in progress (MODEL_BEGIN first)');
+    if (!this.#upload || !equalBytes(upload.sha256, this.#upload)) fail('NO_SESSION', 'the open upload is not the one this link began (MODEL_BEGIN again)');
+    return this.#upload;
   }
 
   #checkForce(): void {
