@@ -92,6 +92,12 @@ export class MqttBridge {
     this.#events = [];
   }
 
+  /** Breaks the connection as a network failure would: the device sees a disconnect, and
+   * MQTT.js reconnects after `reconnectMs`. */
+  interrupt(): void {
+    this.#client?.stream.destroy();
+  }
+
   close(): void {
     this.#end(true);
   }

@@ -170,6 +170,27 @@ describe('OTA resume', () => {
     }
   });
 
+  it('an offer withdrawn while the device was offline: after reconnecting it asks for nothing more', async () => {
+    const dev = await startDevice(broker, 'dev-blip', { trustedKey: keys.raw, model: v1, blockSize: 256, config: { 'ota.chunk': 64, 'ota.retryMs': 200 } });
+    try {
+      const t = dev.topics;
+      const server = serveChunks(host, t, v2, (offset) => offset >= 320);
+      await host.publish(t.offer, offerOf(v2, 2), true);
+      await host.until('the download to reach 320', () => server.requests.includes(320));
+      const connects = dev.device.mqtt!.stats.connects;
+      dev.device.mqtt!.interrupt();
+      await host.publish(t.offer, new Uint8Array(0), true);
+      await host.until('the device back online', () => dev.device.mqtt!.stats.connects > connects);
+      await new Promise((r) => setTimeout(r, 300));
+      const asked = server.requests.length;
+      await new Promise((r) => setTimeout(r, 800)); // four retry periods
+      expect(server.requests.length).toBe(asked);
+      server.stop();
+    } finally {
+      await dev.device.close();
+    }
+  });
+
   it('after a restart mid-transfer the first request is past 0; the package is activated once', async () => {
     const dev = await startDevice(broker, 'dev-resume', { trustedKey: keys.raw, model: v1, blockSize: 256, config: { 'ota.chunk': 64 } });
     try {

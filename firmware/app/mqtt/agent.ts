@@ -111,6 +111,9 @@ export class MqttAgent {
   #connected(): void {
     const session = this.#session!;
     const t = this.topics;
+    // A download goes on only under an offer: one withdrawn while the link was down is never
+    // heard of, so wait for the retained offer again (the slot keeps the held prefix).
+    this.#ota!.stop();
     session.subscribe(t.offer);
     session.subscribe(t.chunk);
     session.subscribe(t.cmdFilter);
