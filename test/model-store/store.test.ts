@@ -8,6 +8,7 @@ import { SlotState } from '../../firmware/core/protocol/messages/info';
 import { NO_SLOT } from '../../firmware/core/protocol/messages/layout';
 import { BeginStatus, Check, CheckStatus, ChunkDisposition } from '../../firmware/core/protocol/messages/model';
 import { simModelStorage, SimModelStorage } from '../../sim/platform/flash';
+import { nodeCrypto } from '../../sim/platform/crypto';
 import {
   TestKeys, fixCrc, hexOf, makeKeys, makePackage, openStore, packageWithWrongSelfTest, sha256, storeOptions, upload,
 } from './helpers';
@@ -89,6 +90,55 @@ describe('boot', () => {
     const dark = new ModelStore(flash, storeOptions(keys)).boot();
     expect(dark.model).toBeUndefined();
     expect(dark.rejected.map((r) => r.code)).toContain('FLASH_ERROR');
+  });
+});
+
+describe('a signature verifier that throws (a board with a malformed trusted key)', () => {
+  it('the upload ends BAD_SIGNATURE, not in an exception', () => {
+    const store = openStore(storage(), keys, { crypto: { sha256: (b: Uint8Array) => nodeCrypto.sha256(b), verifyP256: () => { throw new RangeError('not a point on P-256'); } } });
+    const { end } = upload(store, makePackage({ version: 1, signer: keys.signer }));
+    expect(end).toMatchObject({ ok: false, codeName: 'BAD_SIGNATURE' });
+    expect(end.message).toContain('not a point');
+    expectCode(() => store.activate(), 'NOT_VERIFIED');
+  });
+});
+
+describe('ACTIVATE of "the slot MODEL_END verified" with nothing running', () => {
+  it('is the other verified slot once the last verified one is being uploaded again', () => {
+    const a = makePackage({ version: 1, signer: keys.signer });
+    const b = makePackage({ version: 2, signer: keys.signer });
+    const store = openStore(storage(), keys);
+    expect(upload(store, a).end.slot).toBe(0);
+    expect(upload(store, b).end.slot).toBe(1);
+    store.begin({ size: b.length, sha256: sha256(b), modelVersion: 2, restart: true }); // slot 1 starts over
+    expect(store.activate()).toMatchObject({ slot: 0, modelVersion: 1 });
+  });
+});
+
+describe('a state partition unreadable at boot', () => {
+  it('runs the best package it finds but records nothing: the unread record survives for the next boot', () => {
+    const v1 = makePackage({ version: 1, signer: keys.signer });
+    const v2 = makePackage({ version: 2, signer: keys.signer });
+    const v3 = makePackage({ version: 3, signer: keys.signer });
+    const { flash, store } = deviceWith(v1);
+    expect(upload(store, v2).end.codeName).toBe('OK');
+    store.activate();
+    store.rollback(); // the record: v1 active, v2 verified and refused as a rollback source
+    const before = flash.state.read(0, flash.state.byteLength).slice();
+    const unreadable = {
+      slots: flash.slots,
+      state: { ...flash.state, byteLength: flash.state.byteLength, blockSize: flash.state.blockSize,
+        erase: (i: number) => flash.state.erase(i), write: (o: number, b: Uint8Array) => flash.state.write(o, b),
+        read: () => { throw new Error('read error'); }, map: () => { throw new Error('read error'); } },
+    };
+    const blind = new ModelStore(unreadable, storeOptions(keys));
+    const boot = blind.boot();
+    expect(boot.model!.header.modelVersion).toBe(2); // a guess: the newest valid package
+    expect(boot.rejected.map((r) => r.code)).toContain('FLASH_ERROR');
+    expectCode(() => blind.begin({ size: v3.length, sha256: sha256(v3), modelVersion: 3 }), 'FLASH_ERROR');
+    expect(Buffer.from(flash.state.read(0, flash.state.byteLength))).toEqual(Buffer.from(before));
+    // Readable again: the next boot runs what the record says (v1 after the rollback).
+    expect(new ModelStore(flash, storeOptions(keys)).boot().model!.header.modelVersion).toBe(1);
   });
 });
 

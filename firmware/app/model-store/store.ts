@@ -101,6 +101,9 @@ export class ModelStore {
   #model: Model | undefined;
   #session: Session | undefined;
   #lastVerified = NO_SLOT;
+  /** The state partition could not be read at boot: the store runs what it finds but writes no
+   * record, which would replace the unread one with a guess (previous slot, refusals lost). */
+  #stateUnread = false;
   readonly #refused = [false, false];
 
   constructor(storage: ModelStorage, options: ModelStoreOptions) {
@@ -171,9 +174,11 @@ export class ModelStore {
     this.#refused[0] = this.#refused[1] = false;
     const rejected: SlotRejection[] = [];
     let recorded: StoreState | undefined;
+    this.#stateUnread = false;
     try {
       recorded = this.#log.load();
     } catch (err) {
+      this.#stateUnread = true;
       rejected.push({ slot: NO_SLOT, code: 'FLASH_ERROR', message: `state partition unreadable: ${String(err)}` });
     }
     this.#state = recorded ?? INITIAL_STATE;
@@ -282,10 +287,16 @@ export class ModelStore {
       storeFail('OLDER_VERSION', `version ${modelVersion} is not newer than the active ${running.header.modelVersion}`);
     }
 
+    const opened = this.#open(slot, flash, size, sha256, modelVersion, force, request.restart === true);
     this.#refused[slot] = false; // its state from now on is what this upload makes it
+    return opened;
+  }
+
+  /** begin() past its checks: resumes or records the upload (the hash and the record may fail). */
+  #open(slot: number, flash: FlashPartition, size: number, sha256: Uint8Array, modelVersion: number, force: boolean, restart: boolean): BeginResult {
     const live = this.#session;
     const rec = this.#state.slots[slot];
-    const same = !request.restart && rec.state !== SlotState.EMPTY && rec.size === size && equalBytes(rec.sha256, sha256);
+    const same = !restart && rec.state !== SlotState.EMPTY && rec.size === size && equalBytes(rec.sha256, sha256);
     if (same && live && live.slot === slot && live.size === size && equalBytes(live.sha256, sha256)) {
       live.force = force;
       return { status: live.written === size ? BeginStatus.COMPLETE : live.written > 0 ? BeginStatus.RESUMED : BeginStatus.NEW, slot, resumeOffset: live.written };
@@ -460,7 +471,8 @@ export class ModelStore {
   /** ACTIVATE's "the slot the last MODEL_END verified". */
   #verifiedTarget(): number {
     if (this.#running !== NO_SLOT) return 1 - this.#running;
-    if (this.#lastVerified !== NO_SLOT) return this.#lastVerified;
+    const last = this.#lastVerified;
+    if (last !== NO_SLOT && this.#state.slots[last].state === SlotState.VERIFIED) return last;
     const slots = this.#state.slots;
     if (slots[0].state === SlotState.VERIFIED && (slots[1].state !== SlotState.VERIFIED || slots[0].version >= slots[1].version)) return 0;
     return slots[1].state === SlotState.VERIFIED ? 1 : 0;
@@ -468,6 +480,7 @@ export class ModelStore {
 
   /** Appends a state record; on success it is the state. */
   #commit(next: StoreState): void {
+    if (this.#stateUnread) storeFail('FLASH_ERROR', 'the state partition could not be read at boot: nothing is recorded until a restart reads it');
     let seq = 0;
     try {
       seq = this.#log.append(next);

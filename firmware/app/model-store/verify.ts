@@ -149,9 +149,14 @@ function signatureCheck(model: Model, policy: VerifyPolicy): [ErrorCodeName, str
   if (!key) return policy.requireSignature ? ['BAD_SIGNATURE', 'the device has no trusted key'] : ['OK', 'signed, not verified: the device has no trusted key'];
   const keyId = policy.crypto.sha256(key).subarray(0, 8);
   if (!equalBytes(keyId, signature.keyId)) return ['BAD_SIGNATURE', `signed by key ${hex(signature.keyId)}, the device trusts ${hex(keyId)}`];
-  return policy.crypto.verifyP256(key, model.signedBytes(), signature.signature)
-    ? ['OK', '']
-    : ['BAD_SIGNATURE', 'the signature does not verify with the trusted key'];
+  let verified: boolean;
+  try {
+    verified = policy.crypto.verifyP256(key, model.signedBytes(), signature.signature);
+  } catch (err) {
+    // A board's verifier throws on a malformed key or point: the package is refused, not lost.
+    return ['BAD_SIGNATURE', `the signature could not be checked: ${String(err)}`];
+  }
+  return verified ? ['OK', ''] : ['BAD_SIGNATURE', 'the signature does not verify with the trusted key'];
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
