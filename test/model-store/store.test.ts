@@ -103,6 +103,16 @@ describe('a signature verifier that throws (a board with a malformed trusted key
   });
 });
 
+describe('the checks a MODEL_END lists', () => {
+  it('with nothing running, a failure lists the same checks as a success, the rest SKIPPED', () => {
+    const good = upload(openStore(storage(), keys), makePackage({ version: 1, signer: keys.signer })).end;
+    const bad = upload(openStore(storage(), keys), makePackage({ version: 1, signer: otherKeys.signer })).end;
+    expect(good.ok).toBe(true);
+    expect(bad.codeName).toBe('BAD_SIGNATURE');
+    expect(bad.checks.map((k) => k.check)).toEqual(good.checks.map((k) => k.check));
+  });
+});
+
 describe('ACTIVATE of "the slot MODEL_END verified" with nothing running', () => {
   it('is the other verified slot once the last verified one is being uploaded again', () => {
     const a = makePackage({ version: 1, signer: keys.signer });

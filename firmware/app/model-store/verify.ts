@@ -104,13 +104,13 @@ export function verifyPackage(stored: Uint8Array, policy: VerifyPolicy, request:
     else record(Check.VERSION, 'OLDER_VERSION', `version ${version} is not newer than the active ${request.activeVersion}`);
   }
 
-  if (model && !failed && request.checkShape) {
-    const want = policy.inputShape === 'active' ? request.activeInput : policy.inputShape === 'any' ? undefined : policy.inputShape;
-    if (want) {
-      const got = model.inputSpec;
-      const same = got.dtype === want.dtype && got.dims.length === want.dims.length && got.dims.every((d, i) => d === want.dims[i]);
-      record(Check.INPUT_SHAPE, same ? 'OK' : 'WRONG_INPUT_SHAPE', same ? '' : `input ${shapeText(got)}, the device needs ${shapeText(want)}`);
-    }
+  // The input shape the device needs, when the check applies at all.
+  const want = !request.checkShape ? undefined
+    : policy.inputShape === 'active' ? request.activeInput : policy.inputShape === 'any' ? undefined : policy.inputShape;
+  if (model && !failed && want) {
+    const got = model.inputSpec;
+    const same = got.dtype === want.dtype && got.dims.length === want.dims.length && got.dims.every((d, i) => d === want.dims[i]);
+    record(Check.INPUT_SHAPE, same ? 'OK' : 'WRONG_INPUT_SHAPE', same ? '' : `input ${shapeText(got)}, the device needs ${shapeText(want)}`);
   }
 
   if (model && !failed) {
@@ -127,7 +127,7 @@ export function verifyPackage(stored: Uint8Array, policy: VerifyPolicy, request:
       if (ran.indexOf(check) >= 0) continue;
       if (check === Check.HASH && !request.sha256) continue;
       if (check === Check.VERSION && request.activeVersion === undefined) continue;
-      if (check === Check.INPUT_SHAPE && !request.checkShape) continue;
+      if (check === Check.INPUT_SHAPE && !want) continue;
       checks.push({ check, status: CheckStatus.SKIPPED, code: ErrorCode.OK, message: '' });
     }
   }
