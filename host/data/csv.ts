@@ -96,6 +96,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     if (i < 0 || i === labelAt) throw new DatasetError('NO_COLUMN', `no feature column "${name}" in the header`, { row: 1, column: name });
     return i;
   });
+  if (featureAt.length === 0) throw new DatasetError('NO_FEATURES', `no feature columns: the header has only the label column "${labelColumn}"`, { row: 1 });
   if (records.length === 1) throw new DatasetError('EMPTY', 'the file has a header and no rows');
 
   const X: Float64Array[] = [];

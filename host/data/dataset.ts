@@ -22,6 +22,7 @@ export type DatasetErrorCode =
   | 'NO_LABEL_COLUMN' // the label column is not in the header
   | 'MISSING_LABEL'   // a row with an empty label
   | 'NO_COLUMN'       // a requested feature column is not in the header
+  | 'NO_FEATURES'     // no feature column at all (only the label column)
   | 'DUPLICATE_COLUMN'
   | 'ONE_CLASS'       // every row has the same label
   | 'BAD_SHAPE'       // rows of different lengths, labels and rows of different counts

@@ -6,7 +6,8 @@
 // Blobs are little-endian whatever the host: a window is its elements in row-major order
 // (dtype and shape in their own columns), a feature vector is float64s.
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { existsSync, Stats, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { formatCsv } from './csv';
 import { Dataset, makeDataset } from './dataset';
 import { stratifiedSplit } from './split';
@@ -59,7 +60,7 @@ export interface SampleFilter {
   offset?: number;
 }
 
-export type StoreErrorCode = 'SCHEMA_VERSION' | 'NOT_A_STORE' | 'BAD_SAMPLE' | 'FEATURE_COUNT' | 'NO_SAMPLES';
+export type StoreErrorCode = 'SCHEMA_VERSION' | 'NOT_A_STORE' | 'CANNOT_OPEN' | 'BAD_SAMPLE' | 'FEATURE_COUNT' | 'NO_SAMPLES';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
@@ -163,7 +164,22 @@ export class DatasetStore {
 
   /** Opens a store, creating it (schema version STORE_SCHEMA_VERSION) if the file is new. */
   static open(path: string, options: { readonly?: boolean } = {}): DatasetStore {
-    const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    const readonly = options.readonly ?? false;
+    let stat: Stats | undefined;
+    try {
+      stat = statSync(path);
+    } catch {
+      // a new file (or one SQLite will fail to open, below)
+    }
+    if (stat?.isDirectory()) throw new StoreError('CANNOT_OPEN', `${path} is a directory, not a dataset store`);
+    if (!stat && readonly) throw new StoreError('CANNOT_OPEN', `${path} does not exist`);
+    if (!stat && !existsSync(dirname(resolve(path)))) throw new StoreError('CANNOT_OPEN', `cannot create ${path}: the directory ${dirname(path)} does not exist`);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly, fileMustExist: readonly });
+    } catch (e) {
+      throw openFailure(path, e);
+    }
     try {
       if (!options.readonly) db.pragma('journal_mode = WAL');
       const version = db.pragma('user_version', { simple: true }) as number;
@@ -184,7 +200,7 @@ export class DatasetStore {
       return new DatasetStore(path, db);
     } catch (e) {
       db.close();
-      throw e;
+      throw openFailure(path, e);
     }
   }
 
@@ -350,6 +366,17 @@ export class DatasetStore {
       split: typeof split === 'function' ? split(i) : split,
     })));
   }
+}
+
+/** SQLite's reasons a file does not open, as a StoreError naming the file. */
+function openFailure(path: string, e: unknown): unknown {
+  if (e instanceof StoreError) return e;
+  const code = (e as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new StoreError('NOT_A_STORE', `${path} is not a dataset store (not an SQLite database)`);
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) || code === 'SQLITE_AUTH') {
+    return new StoreError('CANNOT_OPEN', `cannot open ${path} (${(e as Error).message})`);
+  }
+  return e;
 }
 
 function toSample(row: Row): StoredSample {

@@ -105,8 +105,13 @@ export function quantizeEnsemble(model: FloatEnsemble, options: QuantizeOptions 
   };
 }
 
+/** Classes of an imported ensemble: its outputs for softmax, 2 for logistic, 0 for a regression. */
+export function classCountOf(model: FloatEnsemble): number {
+  return model.objective === 'softmax' ? model.outputs : model.objective === 'logistic' ? 2 : 0;
+}
+
 export function importedPackageDef(model: FloatEnsemble, q: QuantizedEnsemble, opts: { name: string; labels?: string[]; modelVersion?: number }): Omit<PackageDef, 'selfTest'> {
-  const classes = model.objective === 'softmax' ? model.outputs : model.objective === 'logistic' ? 2 : 0;
+  const classes = classCountOf(model);
   const labels = opts.labels ?? Array.from({ length: classes }, (_, i) => String(i));
   if (labels.length !== classes) throw new RangeError(`${labels.length} labels for ${classes} classes`);
   return {

@@ -21,7 +21,8 @@ export type TfjsImportErrorCode =
   | 'BAD_MODEL'              // not a single-input, single-output layers model
   | 'UNSUPPORTED_LAYER'      // a layer class edgeml has no op for
   | 'UNSUPPORTED_ACTIVATION' // an activation other than linear, relu, relu6, softmax
-  | 'UNSUPPORTED_CONFIG';    // a supported layer with an option edgeml cannot run (dilation, channels-first, ...)
+  | 'UNSUPPORTED_CONFIG'     // a supported layer with an option edgeml cannot run (dilation, channels-first, ...)
+  | 'BAD_CALIBRATION';       // calibration rows that are not the model's input (wrong width, none)
 
 export class TfjsImportError extends Error {
   readonly code: TfjsImportErrorCode;
@@ -41,6 +42,16 @@ export class TfjsImportError extends Error {
 
 // ---- files -----------------------------------------------------------------------------------
 
+/** Why a file could not be read, in words (not an errno code). */
+function readFailure(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'it is a directory, a file was expected';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    default: return e instanceof SyntaxError ? `not JSON (${e.message})` : (e as Error).message;
+  }
+}
+
 /** An IOHandler that loads `model.json` and the weight files it lists from the local disk. */
 export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
   return {
@@ -49,7 +60,7 @@ export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
       try {
         json = JSON.parse(readFileSync(modelJsonPath, 'utf8')) as tf.io.ModelJSON;
       } catch (e) {
-        throw new TfjsImportError('BAD_FILES', `cannot read ${modelJsonPath}: ${(e as Error).message}`);
+        throw new TfjsImportError('BAD_FILES', `cannot read ${modelJsonPath}: ${readFailure(e)}`);
       }
       if (json === null || typeof json !== 'object' || json.modelTopology === undefined) {
         throw new TfjsImportError('BAD_FILES', `${modelJsonPath} has no modelTopology: not a TF.js layers model`);
@@ -65,7 +76,7 @@ export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
             try {
               bytes = readFileSync(path.join(dir, p));
             } catch (e) {
-              throw new TfjsImportError('BAD_FILES', `cannot read weight file ${p}: ${(e as Error).message}`);
+              throw new TfjsImportError('BAD_FILES', `cannot read weight file ${p}: ${readFailure(e)}`);
             }
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
@@ -542,5 +553,10 @@ export interface ImportedModel {
 export async function importTfjs(modelJsonPath: string, calibration: Iterable<ArrayLike<number>>, options: QuantizeOptions = {}): Promise<ImportedModel> {
   const model = await loadTfjsModel(modelJsonPath);
   const graph = tfjsToFloatGraph(model);
-  return { model, graph, quantized: quantizeCnn(graph, calibration, options) };
+  const inputs = sizeOf(graph.shapes[graph.input]);
+  const rows = Array.from(calibration);
+  if (rows.length === 0) throw new TfjsImportError('BAD_CALIBRATION', 'no calibration rows');
+  const wrong = rows.findIndex((x) => x.length !== inputs);
+  if (wrong >= 0) throw new TfjsImportError('BAD_CALIBRATION', `row ${wrong + 1} has ${rows[wrong].length} values, the model takes ${inputs} inputs`);
+  return { model, graph, quantized: quantizeCnn(graph, rows, options) };
 }
