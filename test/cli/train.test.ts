@@ -160,7 +160,7 @@ describe('edgeml train refuses bad input, with the exit code, and writes nothing
   it('bad split sizes and seeds (exit 2)', () => {
     refuse(['--data', IRIS, '--algo', 'dt', '--test-size', '1.5'], 2, /--test-size takes a fraction between 0 and 1/);
     refuse(['--data', IRIS, '--algo', 'dt', '--test-size', '150'], 2, /--test-size must be a fraction between 0 and 1 or a row count below 150/);
-    refuse(['--data', IRIS, '--algo', 'dt', '--seed', '-1'], 2, /--seed takes a whole number of 0 or more/);
+    refuse(['--data', IRIS, '--algo', 'dt', '--seed', '-1'], 2, /--seed takes a whole number from 0 to 4294967295/);
   });
 
   it('shapes that do not fit the data, and a test split too small for the classes', () => {
@@ -172,6 +172,6 @@ describe('edgeml train refuses bad input, with the exit code, and writes nothing
 
   it('unusable output paths and keys', () => {
     refuse(['--data', IRIS, '--algo', 'dt', '--out', join(dir, 'no', 'such', 'dir.edgm')], 2, /does not exist/);
-    refuse(['--data', IRIS, '--algo', 'dt', '--key', csv('not-a-key.key', 'hello')], 3, /not-a-key.key is not a private key/);
+    refuse(['--data', IRIS, '--algo', 'dt', '--key', csv('not-a-key.key', 'hello')], 3, /not-a-key.key is not a P-256 private key/);
   });
 });

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { readPackageFile } from '../../package/read';
 import { PORT_HELP, withDevice } from '../../device/connect';
 import { FlashProgress, flashModel } from '../../device/flash';
+import { inputFile } from '../io';
 
 export function registerFlash(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerFlash(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  edgeml flash model.edgm --port /dev/ttyUSB0\n  edgeml flash old.edgm --port /dev/ttyUSB0 --force')
     .action(async (file: string, opts: { port: string; baud: string; activate: boolean; force?: boolean; restart?: boolean; json?: boolean }) => {
-      const bytes = readPackageFile(file);
+      const bytes = readPackageFile(inputFile(file));
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);

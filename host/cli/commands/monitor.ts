@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import type { Result } from '../../../firmware/core/protocol/index';
 import { PORT_HELP, withDevice } from '../../device/connect';
-import { readPackageFile } from '../../package/read';
-import { loadModel } from '../../../firmware/core/model';
+import { readModel } from '../io';
+import { positiveInt } from '../options';
 
 export function registerMonitor(program: Command): void {
   program
@@ -12,11 +12,11 @@ export function registerMonitor(program: Command): void {
     .requiredOption('-p, --port <path>', PORT_HELP)
     .option('--baud <rate>', 'baud rate', '115200')
     .option('--model <model.edgm>', 'the package the device runs, to print class labels')
-    .option('--count <n>', 'stop after n results', (v) => Number.parseInt(v, 10))
+    .option('--count <n>', 'stop after n results', positiveInt('--count'))
     .option('--json', 'one JSON line per result')
     .addHelpText('after', '\nExample:\n  edgeml monitor --port /dev/ttyUSB0 --model model.edgm')
     .action(async (opts: { port: string; baud: string; model?: string; count?: number; json?: boolean }) => {
-      const labels = opts.model ? loadModel(readPackageFile(opts.model)).outputSpec.labels : [];
+      const labels = opts.model ? readModel(opts.model).model.outputSpec.labels : [];
       await withDevice(opts, async (client) => {
         let seen = 0;
         await new Promise<void>((resolve, reject) => {

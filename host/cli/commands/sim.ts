@@ -2,7 +2,7 @@
 // flash files and a pseudo-terminal that edgeml, screen or picocom open like a USB board.
 // Models run on the native C kernels in the native XS host (as on the board), or on the
 // TypeScript reference kernels with --reference-kernels.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { SCENARIOS, Scenario } from '../../signals/synthetic';
@@ -13,6 +13,7 @@ import type { BrokerOptions } from '../../../sim/device/mqtt-bridge';
 import { DEFAULT_PREFIX } from '../../../firmware/core/fleet/index';
 import { brokerSettings } from '../../fleet/connect';
 import { CliError, EXIT } from '../errors';
+import { readPublicKey } from '../io';
 
 interface SimOptions {
   devices: number; dir: string; trust?: string; scenario: string; json?: boolean; referenceKernels?: boolean;
@@ -39,7 +40,7 @@ export function registerSim(program: Command): void {
       if (!Number.isInteger(opts.devices) || opts.devices < 1 || opts.devices > 64) throw new CliError('--devices takes 1 to 64', EXIT.usage);
       if (!SCENARIOS.includes(opts.scenario as Scenario)) throw new CliError(`unknown scenario "${opts.scenario}": use ${SCENARIOS.join(', ')}`, EXIT.usage);
       if (!socatAvailable()) throw new CliError('the simulated serial ports need socat (apt-get install socat)', EXIT.failure);
-      const trustedKey = opts.trust ? rawPublicKey(readFileSync(opts.trust, 'utf8')) : undefined;
+      const trustedKey = opts.trust ? rawPublicKey(readPublicKey(opts.trust)) : undefined;
       const broker = brokerOf(opts);
       const devices: SimulatedDevice[] = [];
       // Ctrl-C while devices are still starting must not meet the default handler either.

@@ -1,16 +1,15 @@
 // edgeml train: a model from a labelled CSV, quantized, self-tested, optionally signed, and
 // evaluated with the device's own engine on a held-out split (host/train/train.ts does the work).
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadCsv } from '../../data/csv';
 import { DatasetError } from '../../data/dataset';
-import type { Signer } from '../../package/encode';
-import { createSigner } from '../../package/signing';
 import { renderTrainReport } from '../../report/report';
 import { ALGORITHMS, Algorithm, TrainOptionError, TrainResult, trainModel } from '../../train/train';
 import { CliError, EXIT } from '../errors';
-import { writeFileAtomic } from '../io';
+import { inputFile, readSigner, writeFileAtomic } from '../io';
+import { MAX_U32, modelVersionOf, positiveInt, wholeNumber } from '../options';
 
 interface TrainCliOptions {
   data: string; algo: string; out: string; trees?: number; depth?: number; shape?: [number, number, number]; epochs?: number;
@@ -28,11 +27,11 @@ export function registerTrain(program: Command): void {
     .option('--depth <d>', 'deepest leaf, root = 0 (default: none for dt and rf, 3 for gbdt)', positiveInt('--depth'))
     .option('--shape <HxWxC>', 'view the feature columns as an image, row-major, channel fastest (required for cnn, e.g. 8x8x1)', shapeOf)
     .option('--epochs <n>', 'cnn: most training epochs; early stopping may end sooner (default 60)', positiveInt('--epochs'))
-    .option('--seed <s>', 'seed of the split and the training', wholeNumber('--seed'), 0)
+    .option('--seed <s>', 'seed of the split and the training', wholeNumber('--seed', MAX_U32), 0)
     .option('--test-size <f>', 'test split: a fraction in (0, 1) or a row count', testSizeOf, 0.25)
     .option('--label <column>', 'name of the label column', 'label')
     .option('--name <name>', 'model name, at most 32 bytes (default: data file name and algorithm)')
-    .option('--model-version <n>', 'model version (monotonic; devices refuse older ones)', wholeNumber('--model-version'), 1)
+    .option('--model-version <n>', 'model version (monotonic; devices refuse older ones)', modelVersionOf, 1)
     .option('--key <private.key>', 'sign the package with this key (edgeml keygen)')
     .option('--report <report.html>', 'also write a self-contained HTML report (confusion matrix, importance, accuracy vs size)')
     .option('--json', 'print the summary as JSON')
@@ -46,7 +45,6 @@ export function registerTrain(program: Command): void {
     .action(async (opts: TrainCliOptions) => {
       const algorithm = opts.algo as Algorithm;
       if (!ALGORITHMS.includes(algorithm)) throw new CliError(`unknown algorithm "${opts.algo}": use one of ${ALGORITHMS.join(', ')}`, EXIT.usage);
-      if (opts.modelVersion > 0xffffffff) throw new CliError(`--model-version must be at most 4294967295, not ${opts.modelVersion}`, EXIT.usage);
       for (const [option, path] of [['--out', opts.out], ['--report', opts.report]] as const) if (path) checkWritable(option, path);
       if (opts.report && resolve(opts.report) === resolve(opts.out)) throw new CliError('--report and --out name the same file', EXIT.usage);
       const name = opts.name ?? defaultName(opts.data, algorithm);
@@ -55,7 +53,7 @@ export function registerTrain(program: Command): void {
 
       let data;
       try {
-        data = loadCsv(opts.data, { labelColumn: opts.label });
+        data = loadCsv(inputFile(opts.data), { labelColumn: opts.label });
       } catch (e) {
         if (e instanceof DatasetError) throw new CliError(`cannot train on ${opts.data}: ${e.message}`, EXIT.badInput);
         throw e;
@@ -98,20 +96,6 @@ export function registerTrain(program: Command): void {
     });
 }
 
-function positiveInt(option: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError(`${option} takes a whole number of at least 1.`);
-    return Number(v);
-  };
-}
-
-function wholeNumber(option: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${option} takes a whole number of 0 or more.`);
-    return Number(v);
-  };
-}
-
 function testSizeOf(v: string): number {
   const x = Number(v);
   if (!/^\s*(\d+|\d*\.\d+)\s*$/.test(v) || !(x > 0) || (x >= 1 && !Number.isInteger(x))) {
@@ -132,15 +116,6 @@ function checkWritable(option: string, path: string): void {
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${option} ${path}: the directory ${dir} does not exist`, EXIT.usage);
   if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`${option} ${path} is a directory, a file was expected`, EXIT.usage);
-}
-
-function readSigner(path: string): Signer {
-  const pem = readFileSync(path, 'utf8');
-  try {
-    return createSigner(pem);
-  } catch {
-    throw new CliError(`${path} is not a private key (make one with edgeml keygen)`, EXIT.badInput);
-  }
 }
 
 /** "digits-rf" from datasets/digits.csv, cut to 32 bytes. */
