@@ -2,12 +2,13 @@
 // dataset store, and look at or export what it holds.
 import { Command } from 'commander';
 import { featurePipelineFor } from '../../../firmware/core/features/index';
-import { loadModel } from '../../../firmware/core/model';
-import { DatasetStore, SplitName } from '../../data/store';
+import { formatCsv } from '../../data/csv';
+import { DatasetStore, SPLITS, SplitName } from '../../data/store';
 import { collectWindows } from '../../device/collect';
 import { PORT_HELP, withDevice } from '../../device/connect';
-import { readPackageFile } from '../../package/read';
 import { CliError, EXIT } from '../errors';
+import { readModel, writeFileAtomic } from '../io';
+import { positiveInt } from '../options';
 
 export function registerCollect(program: Command): void {
   program
@@ -16,14 +17,13 @@ export function registerCollect(program: Command): void {
     .requiredOption('-p, --port <path>', PORT_HELP)
     .requiredOption('--label <label>', 'what the device is measuring now (the class of these windows)')
     .requiredOption('--into <dataset.db>', 'dataset store to add to (created if missing)')
-    .option('--windows <n>', 'how many windows', (v) => Number.parseInt(v, 10), 10)
+    .option('--windows <n>', 'how many windows, 1 to 10000', positiveInt('--windows', 10000), 10)
     .option('--model <model.edgm>', "also store the features of this package's pipeline")
     .option('--baud <rate>', 'baud rate', '115200')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  edgeml collect --port /dev/ttyUSB0 --label bearing --windows 50 --into vibration.db')
     .action(async (opts: { port: string; baud: string; label: string; into: string; windows: number; model?: string; json?: boolean }) => {
-      if (!Number.isInteger(opts.windows) || opts.windows < 1 || opts.windows > 10000) throw new CliError('--windows takes 1 to 10000', EXIT.usage);
-      const pipeline = opts.model ? featurePipelineFor(loadModel(readPackageFile(opts.model))) : undefined;
+      const pipeline = opts.model ? featurePipelineFor(readModel(opts.model).model) : undefined;
       if (opts.model && !pipeline) throw new CliError(`${opts.model} has no feature pipeline`, EXIT.badInput);
       const store = DatasetStore.open(opts.into);
       try {
@@ -71,11 +71,15 @@ export function registerCollect(program: Command): void {
     .description('write the labelled feature vectors as a CSV dataset (what edgeml train reads)')
     .argument('<dataset.db>')
     .requiredOption('--out <file.csv>', 'CSV to write')
-    .option('--split <name>', 'only this split (train, test, ...)')
+    .option('--split <name>', `only this split: ${SPLITS.join(', ')}`)
     .action((file: string, opts: { out: string; split?: string }) => {
+      if (opts.split !== undefined && !SPLITS.includes(opts.split as SplitName)) {
+        throw new CliError(`unknown split "${opts.split}": use ${SPLITS.join(', ')}`, EXIT.usage);
+      }
       const store = DatasetStore.open(file, { readonly: true });
       try {
-        const data = store.exportCsv(opts.out, opts.split ? { split: opts.split as SplitName } : {});
+        const data = store.toDataset(opts.split ? { split: opts.split as SplitName } : {});
+        writeFileAtomic(opts.out, formatCsv(data), { createDirectory: true });
         console.log(`wrote ${opts.out}: ${data.X.length} rows, ${data.featureNames.length} features, classes ${data.classes.join(', ')}`);
       } finally {
         store.close();

@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { evaluate, EvalReport, Prediction, classLabels } from '../../eval/evaluate';
 import { readEvalRows, readReferencePredictions } from '../../eval/table';
 import { Model } from '../../../firmware/core/model';
-import { readModel, writeFileAtomic } from '../io';
+import { CliError, EXIT } from '../errors';
+import { checkOutputFile, inputFile, readModel, writeFileAtomic } from '../io';
+import { wholeNumber } from '../options';
 
 export function registerEval(program: Command): void {
   program
@@ -11,20 +13,29 @@ export function registerEval(program: Command): void {
     .description("run a model package with the device's own engine on a dataset and report accuracy and cost")
     .argument('<model>', 'package file (.edgm)')
     .requiredOption('--data <file.csv>', "CSV with the model's feature columns and, optionally, a label column")
-    .option('--label <column>', 'name of the label column', 'label')
+    .option('--label <column>', "name of the label column (default: label, if the data has one)")
     .option('--predictions <out.csv>', 'write one row per input: the predicted class and the per-class scores (or the regression value)')
     .option('--reference <predictions.csv>', "agreement with reference predictions, one per row in a 'predicted' column (the float model's, or the original library's)")
-    .option('--xs-samples <n>', 'rows to measure in the XS engine (0 to skip)', (v) => Number.parseInt(v, 10), 8)
+    .option('--xs-samples <n>', 'rows to measure in the XS engine (0 to skip)', wholeNumber('--xs-samples'), 8)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExample:\n  edgeml eval model.edgm --data datasets/digits.csv --predictions out.csv')
-    .action(async (file: string, opts: { data: string; label: string; predictions?: string; reference?: string; xsSamples: number; json?: boolean }) => {
+    .action(async (file: string, opts: { data: string; label?: string; predictions?: string; reference?: string; xsSamples: number; json?: boolean }) => {
       const { model } = readModel(file);
-      const rows = readEvalRows(opts.data, opts.label);
-      const reference = opts.reference ? readReferencePredictions(opts.reference) : undefined;
+      if (opts.predictions) checkOutputFile(opts.predictions, true);
+      const rows = readEvalRows(inputFile(opts.data), opts.label ?? 'label');
+      if (opts.label !== undefined && rows.labels === undefined) {
+        throw new CliError(`${opts.data} has no column "${opts.label}" (the --label column); its columns are ${columnList(rows.featureNames)}`, EXIT.badInput);
+      }
+      const reference = opts.reference ? readReferencePredictions(inputFile(opts.reference)) : undefined;
       const { report, predictions } = await evaluate(model, rows, { xsSamples: opts.xsSamples, reference });
-      if (opts.predictions) writeFileAtomic(opts.predictions, predictionsCsv(model, predictions));
+      if (opts.predictions) writeFileAtomic(opts.predictions, predictionsCsv(model, predictions), { createDirectory: true });
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(file, report));
     });
+}
+
+function columnList(names: string[]): string {
+  const shown = names.slice(0, 6).map((n) => `"${n}"`).join(', ');
+  return names.length > 6 ? `${shown} and ${names.length - 6} more` : shown;
 }
 
 function predictionsCsv(model: Model, predictions: Prediction[]): string {

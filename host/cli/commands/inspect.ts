@@ -1,25 +1,25 @@
 // edgeml inspect: everything in a package (header, sections, model, self-test, signature).
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describePackage, PackageReport } from '../../package/inspect';
 import { CliError, EXIT } from '../errors';
-import { readModel } from '../io';
+import { readModel, readPublicKey } from '../io';
 
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .description('print everything in a model package and check its self-test and signature')
     .argument('<model>', 'package file (.edgm)')
-    .option('--key <public.pub>', 'public key to verify the signature against')
+    .option('--key <public.pub>', 'public key to verify the signature against (an unsigned package then fails)')
     .option('--json', 'print the same as JSON')
     .addHelpText('after', '\nExample:\n  edgeml inspect model.edgm --key keys/fleet.pub')
     .action((file: string, opts: { key?: string; json?: boolean }) => {
       const { bytes, model } = readModel(file);
-      const publicKey = opts.key ? readFileSync(opts.key, 'utf8') : undefined;
+      const publicKey = opts.key ? readPublicKey(opts.key) : undefined;
       const report = { file, ...describePackage(bytes, model, publicKey) };
       if (opts.json) console.log(JSON.stringify(report, null, 2));
       else console.log(formatReport(report));
       if (!report.selfTest.passed) throw new CliError(`self-test vector ${report.selfTest.failedVector} does not reproduce`, EXIT.failure);
+      if (publicKey !== undefined && !report.signature.present) throw new CliError(`the package is not signed, so there is no signature to verify with ${opts.key}`, EXIT.failure);
       if (report.signature.verified === false) throw new CliError('the signature does not verify with that key', EXIT.failure);
     });
 }

@@ -1,10 +1,9 @@
 // edgeml predict: run the device's model on CSV rows, optionally compared with the host engine.
 import { Command } from 'commander';
-import { loadModel } from '../../../firmware/core/model';
 import { addDeviceOptions, ConnectOptions, withDevice } from '../../device/connect';
 import { readEvalRows } from '../../eval/table';
-import { readPackageFile } from '../../package/read';
 import { CliError, EXIT } from '../errors';
+import { inputFile, readModel } from '../io';
 
 export function registerPredict(program: Command): void {
   addDeviceOptions(program
@@ -15,8 +14,11 @@ export function registerPredict(program: Command): void {
     .option('--json', 'one JSON line per row')
     .addHelpText('after', '\nExample:\n  edgeml predict --port /dev/ttyUSB0 --input windows.csv --model model.edgm')
     .action(async (opts: ConnectOptions & { input: string; model?: string; json?: boolean }) => {
-      const rows = readEvalRows(opts.input);
-      const host = opts.model ? loadModel(readPackageFile(opts.model)) : undefined;
+      const rows = readEvalRows(inputFile(opts.input));
+      const host = opts.model ? readModel(opts.model).model : undefined;
+      if (host && rows.featureNames.length !== host.inputSpec.elementCount) {
+        throw new CliError(`${opts.input} has ${rows.featureNames.length} feature columns, but ${opts.model} takes ${host.inputSpec.elementCount} inputs`, EXIT.badInput);
+      }
       let differing = 0;
       await withDevice(opts, async (client) => {
         for (let i = 0; i < rows.X.length; i++) {
