@@ -2,6 +2,7 @@
 // fleet function subscribes to what it needs and reads parsed topics, not strings.
 import type { MqttClient } from 'mqtt';
 import { fleetFilter, parseTopic, ParsedTopic, TopicKind } from '../../firmware/core/fleet/index';
+import { subscribeOrFail } from './connect';
 
 export interface FleetMessage extends ParsedTopic {
   readonly topic: string;
@@ -26,14 +27,22 @@ export async function listen(client: MqttClient, prefix: string, kinds: readonly
   const counts = subscribers.get(client) ?? new Map<string, number>();
   subscribers.set(client, counts);
   for (const f of filters) counts.set(f, (counts.get(f) ?? 0) + 1);
-  await client.subscribeAsync(filters, { qos: 1 });
-  return async () => {
+  const release = () => {
     client.off('message', onMessage);
-    const unused = filters.filter((f) => {
+    return filters.filter((f) => {
       const n = (counts.get(f) ?? 1) - 1;
       if (n === 0) counts.delete(f); else counts.set(f, n);
       return n === 0;
     });
+  };
+  try {
+    await subscribeOrFail(client, filters, 1);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return async () => {
+    const unused = release();
     if (unused.length > 0 && client.connected) await client.unsubscribeAsync(unused).catch(() => undefined);
   };
 }

@@ -4,6 +4,7 @@
 import type { MqttClient } from 'mqtt';
 import { deviceTopics } from '../../firmware/core/fleet/index';
 import { Transport, TransportError } from '../device/transport';
+import { closeClient, displayUrl, subscribeOrFail } from './connect';
 
 export class MqttTransport implements Transport {
   readonly name: string;
@@ -17,7 +18,7 @@ export class MqttTransport implements Transport {
 
   private constructor(client: MqttClient, prefix: string, deviceId: string, brokerUrl: string) {
     const topics = deviceTopics(prefix, deviceId);
-    this.name = `${deviceId} via ${brokerUrl}`;
+    this.name = `${deviceId} via ${displayUrl(brokerUrl)}`;
     this.#client = client;
     this.#cmd = topics.cmd(client.options.clientId!);
     this.#rsp = topics.rsp(client.options.clientId!);
@@ -28,11 +29,20 @@ export class MqttTransport implements Transport {
     };
   }
 
-  /** Subscribes to the device's responses for this client before anything is sent. */
+  /**
+   * Subscribes to the device's responses for this client before anything is sent. The client is
+   * the transport's from here on: when the subscription fails it is closed and BrokerError thrown.
+   */
   static async open(client: MqttClient, prefix: string, deviceId: string, brokerUrl: string): Promise<MqttTransport> {
-    const t = new MqttTransport(client, prefix, deviceId, brokerUrl);
-    client.on('message', t.#onMessage);
-    await client.subscribeAsync(t.#rsp, { qos: 0 });
+    let t: MqttTransport;
+    try {
+      t = new MqttTransport(client, prefix, deviceId, brokerUrl);
+      client.on('message', t.#onMessage);
+      await subscribeOrFail(client, t.#rsp, 0);
+    } catch (e) {
+      await closeClient(client, 0);
+      throw e;
+    }
     return t;
   }
 
@@ -58,6 +68,6 @@ export class MqttTransport implements Transport {
     this.#closed = true;
     this.#client.off('message', this.#onMessage);
     for (const fn of [...this.#close]) fn(undefined);
-    await this.#client.endAsync();
+    await closeClient(this.#client);
   }
 }

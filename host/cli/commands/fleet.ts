@@ -1,7 +1,7 @@
 // edgeml fleet ls | watch: the devices on a broker and their live telemetry.
 import { Command } from 'commander';
 import { loadModel } from '../../../firmware/core/model';
-import { addBrokerOptions, BrokerCliOptions, brokerSettings, withBroker } from '../../fleet/connect';
+import { addBrokerOptions, BrokerCliOptions, brokerSettings, displayUrl, withBroker } from '../../fleet/connect';
 import { DeviceSummary, listDevices } from '../../fleet/devices';
 import { TelemetryEvent, watchTelemetry } from '../../fleet/telemetry';
 import { readPackageFile } from '../../package/read';
@@ -21,7 +21,7 @@ export function registerFleet(program: Command): void {
       const s = brokerSettings(opts);
       const devices = await withBroker(s, (client) => listDevices(client, s.prefix, { settleMs }));
       if (opts.json) { console.log(JSON.stringify(devices, null, 2)); return; }
-      if (devices.length === 0) { console.log(`no devices under ${s.prefix}/ on ${s.url}`); return; }
+      if (devices.length === 0) { console.log(`no devices under ${s.prefix}/ on ${displayUrl(s.url)}`); return; }
       console.log(['device'.padEnd(16), 'state'.padEnd(8), 'firmware'.padEnd(10), 'model'.padEnd(34), 'uptime'.padEnd(10), 'heard'].join(' '));
       for (const d of devices) console.log(deviceLine(d));
     });
@@ -43,7 +43,7 @@ export function registerFleet(program: Command): void {
       });
       await withBroker(s, async (client) => {
         const watch = await watchTelemetry(client, s.prefix, (e) => console.log(opts.json ? JSON.stringify(eventJson(e, labels)) : eventLine(e, labels)), { devices, status: true });
-        if (!opts.json) console.error(`watching ${devices ? devices.join(', ') : `every device under ${s.prefix}/`} on ${s.url}; Ctrl-C stops`);
+        if (!opts.json) console.error(`watching ${devices ? devices.join(', ') : `every device under ${s.prefix}/`} on ${displayUrl(s.url)}; Ctrl-C stops`);
         await interrupted;
         await watch.stop();
       });
