@@ -30,7 +30,7 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(options: { count: number; mosquitto?: Mosquitto; config?: Record<string, number> }): Promise<Rig> {
+export async function startRig(options: { count: number; mosquitto?: Mosquitto; config?: Record<string, number | string> }): Promise<Rig> {
   const pem = generateSigningKeys();
   const keys: Keys = { signer: createSigner(pem.privateKeyPem), raw: rawPublicKey(pem.publicKeyPem) };
   const m = options.mosquitto;

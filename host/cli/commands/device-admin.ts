@@ -1,7 +1,8 @@
 // edgeml rollback | stats | config: small administrative requests to one device.
 import { Command } from 'commander';
 import { NO_SLOT } from '../../../firmware/core/protocol/index';
-import { configValueToJs, parseConfigValue } from '../../device/client';
+import type { ConfigValue } from '../../../firmware/core/protocol/index';
+import { configValueToJs, DeviceClient, DeviceError, parseConfigValue } from '../../device/client';
 import { addDeviceOptions, ConnectOptions, withDevice } from '../../device/connect';
 import { CliError, EXIT } from '../errors';
 
@@ -53,15 +54,26 @@ export function registerDeviceAdmin(program: Command): void {
       await withDevice(opts, async (client) => {
         let entries;
         if (action === 'get') entries = await client.configGet(key ?? '');
-        else {
-          const [current] = await client.configGet(key!);
-          entries = [await client.configSet(key!, parseConfigValue(value!, current?.value.type))];
-        }
+        else entries = [await client.configSet(key!, parseConfigValue(value!, await typeOf(client, key!)))];
         const plain = Object.fromEntries(entries.map((e) => [e.key, configValueToJs(e.value)]));
         if (opts.json) console.log(JSON.stringify(plain, null, 2));
         else for (const [k, v] of Object.entries(plain)) console.log(`${k} = ${String(v)}`);
       });
     });
+}
+
+/**
+ * The type of `key`'s current value, which CONFIG_SET must match. A key the device will not read
+ * over this link (the broker password, over MQTT: NOT_SUPPORTED) is a string.
+ */
+async function typeOf(client: DeviceClient, key: string): Promise<ConfigValue['type'] | undefined> {
+  try {
+    const [current] = await client.configGet(key);
+    return current?.value.type;
+  } catch (e) {
+    if (e instanceof DeviceError && e.codeName === 'NOT_SUPPORTED') return 'string';
+    throw e;
+  }
 }
 
 function kb(bytes: number): string {
