@@ -72,5 +72,10 @@ describe('command clients on the network', () => {
     expect(keys).not.toContain('mqtt.password');
     expect(JSON.stringify(list.body.entries)).not.toContain('hunter2');
     expect(errorCode(await request('ops', 11, encodeMessage(MSG.CONFIG_GET, 11, { key: 'mqtt.password' })))).toBe(ErrorCode.NOT_SUPPORTED);
+    // Setting it works as on serial; the answer does not echo it.
+    const set = await request('ops', 12, encodeMessage(MSG.CONFIG_SET, 12, { key: 'mqtt.password', value: { type: 'string', value: 'hunter3' } }));
+    if (set.type !== MSG.CONFIG_SET_VALUES) throw new Error(`not CONFIG_SET_VALUES: ${set.type}`);
+    expect(set.body.entries[0]).toMatchObject({ key: 'mqtt.password' });
+    expect(JSON.stringify(set.body.entries)).not.toContain('hunter3');
   });
 });

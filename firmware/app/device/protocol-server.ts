@@ -403,7 +403,8 @@ export class ProtocolServer {
       throw err;
     }
     const now = config.get(key);
-    return { key, value: toWire(now === undefined ? v : now) };
+    const shown = this.#reveal(key, now === undefined ? v : now);
+    return { key, value: toWire(shown === undefined ? '***' : shown) };
   }
 }
 

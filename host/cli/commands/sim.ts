@@ -11,7 +11,7 @@ import { SimulatedDevice } from '../../../sim/device/simulated-device';
 import { socatAvailable } from '../../../sim/device/pty';
 import type { BrokerOptions } from '../../../sim/device/mqtt-bridge';
 import { DEFAULT_PREFIX } from '../../../firmware/core/fleet/index';
-import { brokerSettings } from '../../fleet/connect';
+import { brokerSettings, displayUrl } from '../../fleet/connect';
 import { CliError, EXIT } from '../errors';
 import { readPublicKey } from '../io';
 
@@ -60,8 +60,8 @@ export function registerSim(program: Command): void {
           devices.push(device);
           const pty = await device.openPty();
           device.startRealTime();
-          if (opts.json) console.log(JSON.stringify({ id, port: pty.path, dir, ...(broker ? { broker: broker.url } : {}) }));
-          else console.log(`${id}  port ${pty.path}  flash ${dir}${broker ? `  broker ${broker.url}` : ''}`);
+          if (opts.json) console.log(JSON.stringify({ id, port: pty.path, dir, ...(broker ? { broker: displayUrl(broker.url) } : {}) }));
+          else console.log(`${id}  port ${pty.path}  flash ${dir}${broker ? `  broker ${displayUrl(broker.url)}` : ''}`);
         }
       } catch (e) {
         await stop();
