@@ -3,7 +3,7 @@
 // quantized comparison takes the float tree's branch, integer leaves.
 //
 // Input quantization (INPUT section, per feature, the device's own quantizeInput):
-//     q = clamp(roundHalfAway(x / s) + z, -32768, 32767)
+//     q = clamp(roundHalfAway(x / s) + z, -32767, 32767), -32768 for a missing (NaN) value
 // Its grid: the values g(q) = (q - z) * s, q in [-32768, 32767]. Every grid value quantizes
 // back to its own q (g(q) / s = q - z exactly, see snapThreshold).
 //

@@ -112,15 +112,15 @@ describe('fixed-point features match the float64 reference', () => {
     }
   });
 
-  it('extreme windows saturate as documented (rms, p2p) and stay exact', () => {
+  it('extreme windows saturate as documented (rms, p2p; mean, min and max at -32767) and stay exact', () => {
     const config = featureConfig({ windowLength: 1024, channels: 1, features: ['mean', 'std', 'rms', 'min', 'max', 'p2p', 'zc'] });
     const p = createFeaturePipeline(config);
     const out = new Int16Array(p.featureCount);
     p.compute(new Int16Array(1024).fill(-32768), out);
-    expect(Array.from(out)).toEqual([-32768, 0, 32767, -32768, -32768, 0, 0]);
+    expect(Array.from(out)).toEqual([-32767, 0, 32767, -32767, -32767, 0, 0]);
     const alt = Int16Array.from({ length: 1024 }, (_, i) => (i % 2 ? 32767 : -32768));
     p.compute(alt, out);
-    expect(Array.from(out)).toEqual([0, 32767, 32767, -32768, 32767, 32767, 1023]);
+    expect(Array.from(out)).toEqual([0, 32767, 32767, -32767, 32767, 32767, 1023]);
   });
 
   it('misuse is a BAD_ARGUMENT ModelError', () => {

@@ -74,12 +74,14 @@ export function referenceFeatures(config: FeatureConfig, samples: Int16Array, of
     const min = Math.min(...x);
     const max = Math.max(...x);
     const variance = (n * s2 - s * s) / (n * n); // exact: both products < 2^53, n² a power of two
+    // Mean, min and max stop at −32767 (−32768 is the missing value of the INPUT quantization).
+    const int16 = (v: number) => Math.max(-32767, v);
     const stats: Record<string, [number, number]> = {
-      mean: [mean, mu],
+      mean: [int16(mean), mu],
       std: [floorSqrt(variance), Math.sqrt(variance)],
       rms: [Math.min(32767, floorSqrt(s2 / n)), Math.sqrt(s2 / n)],
-      min: [min, min],
-      max: [max, max],
+      min: [int16(min), min],
+      max: [int16(max), max],
       p2p: [Math.min(32767, max - min), max - min],
       zc: [0, 0],
     };

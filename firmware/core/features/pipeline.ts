@@ -128,7 +128,8 @@ class WindowStatsFft implements FeaturePipeline {
       if (x > max) max = x;
     }
     const mean = (sum + (n >> 1)) >> k; // round(sum / n), half up
-    if ((mask & FEATURE_MEAN) !== 0) out[o++] = mean;
+    // Mean, min and max stop at −32767: −32768 is the INPUT quantization's missing value.
+    if ((mask & FEATURE_MEAN) !== 0) out[o++] = mean < -32767 ? -32767 : mean;
     if ((mask & FEATURE_STD) !== 0) {
       // floor(variance) = hi·2^(16−k) − q² + floor((lo − 2qr − ceil(r²/n)) / n), sum = q·n + r.
       const q = sum >> k;
@@ -140,8 +141,8 @@ class WindowStatsFft implements FeaturePipeline {
       const rms = isqrt((hi << (16 - k)) + (lo >> k)); // floor(sqrt(floor(sum x² / n)))
       out[o++] = rms > 32767 ? 32767 : rms;
     }
-    if ((mask & FEATURE_MIN) !== 0) out[o++] = min;
-    if ((mask & FEATURE_MAX) !== 0) out[o++] = max;
+    if ((mask & FEATURE_MIN) !== 0) out[o++] = min < -32767 ? -32767 : min;
+    if ((mask & FEATURE_MAX) !== 0) out[o++] = max < -32767 ? -32767 : max;
     if ((mask & FEATURE_P2P) !== 0) out[o++] = max - min > 32767 ? 32767 : max - min;
     if ((mask & FEATURE_ZERO_CROSSINGS) !== 0) {
       // Sign changes of x − sum/n, x >= sum/n counting as positive: x >= ceil(sum / n).
@@ -172,7 +173,7 @@ class WindowStatsFft implements FeaturePipeline {
     }
     const fft = this.#fft as RealFft;
     // Scale so that the largest |x − mean| takes 15 bits: u = (x − mean) · 2^shift, |u| <= 32768.
-    const shift = 15 - (32 - Math.clz32(spread)); // in [-2, 14]
+    const shift = 15 - (32 - Math.clz32(spread)); // in [-1, 14]: spread <= 65535
     fft.load(samples, first, this.#channels, mean, shift, this.#window);
     fft.run();
     const power = this.#power;
