@@ -115,6 +115,15 @@ describe('manifest.json (the device build)', () => {
   const local = (p: string) => path.join(root, p);
   const entries = Object.entries(manifest.modules).flatMap(([specifier, v]) => (Array.isArray(v) ? v : [v]).map((source) => ({ specifier, source })));
 
+  it('names every module and preload once (JSON.parse would keep the last of two keys silently)', () => {
+    const text = readFileSync(path.join(root, 'manifest.json'), 'utf8');
+    const modules = text.slice(text.indexOf('"modules"'), text.indexOf('"preload"'));
+    const keys = [...modules.matchAll(/^\t\t"([^"]+)":/gm)].map((m) => m[1]);
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+    expect(keys.length).toBeGreaterThan(10);
+    expect(manifest.preload.filter((k, i) => manifest.preload.indexOf(k) !== i)).toEqual([]);
+  });
+
   it('maps every local module path to something that exists', () => {
     const broken = entries
       .filter((e) => e.source.startsWith('./'))

@@ -1,12 +1,13 @@
 // Config on Moddable's `preference` module (NVS on ESP32: written to flash at once, so it survives
 // a restart). One preference domain holds the device's keys. NVS limits what it takes, and set()
 // refuses the rest with a RangeError instead of failing inside the native call: key names of 1..15
-// characters, integers in the int32 range (no fractions), strings up to 4000 UTF-8 bytes.
+// ASCII characters (NVS counts bytes), integers in the int32 range (no fractions), strings up to
+// 3999 UTF-8 bytes (nvs_set_str's 4000 include the NUL).
 import Preference from 'preference';
 import type { Config, ConfigValue } from '../interfaces';
 
 export const MAX_KEY_LENGTH = 15;
-export const MAX_STRING_BYTES = 4000;
+export const MAX_STRING_BYTES = 3999;
 
 export class PreferenceConfig implements Config {
   readonly domain: string;
@@ -46,8 +47,8 @@ export class PreferenceConfig implements Config {
 }
 
 function checkName(name: string, what: string): void {
-  if (typeof name !== 'string' || name.length < 1 || name.length > MAX_KEY_LENGTH)
-    throw new RangeError(`preference ${what} "${name}": 1..${MAX_KEY_LENGTH} characters`);
+  if (typeof name !== 'string' || name.length < 1 || name.length > MAX_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(name))
+    throw new RangeError(`preference ${what} "${name}": 1..${MAX_KEY_LENGTH} printable ASCII characters`);
 }
 
 function utf8Length(s: string): number {

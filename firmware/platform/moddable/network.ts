@@ -2,7 +2,9 @@
 // automatic reconnection). A session makes a new Client after every loss, with exponential
 // backoff (1 s doubling to 60 s), until close(). The broker comes from the configuration:
 // `mqtt.url` (mqtt[s]://[user:password@]host[:port]) or `mqtt.host` and `mqtt.port`, with
-// `mqtt.username` / `mqtt.password`; `mqtt.maxMessage` bounds incoming messages (default 4096).
+// `mqtt.username` / `mqtt.password`; `mqtt.maxMessage` bounds incoming messages (default 4096,
+// at most 8000: the agent's responses follow it, and lwIP refuses a write larger than its 8 KB
+// send buffer, CONFIG_LWIP_TCP_SND_BUF_DEFAULT).
 // mqtts:// runs over Moddable's SecureSocket (TLS 1.2), verifying the broker against the DER
 // CA certificate that `mqtt.ca` names among the firmware's resources.
 import Client from 'mqtt';
@@ -15,6 +17,7 @@ import type { MqttConnectOptions, MqttPublishOptions, MqttSession, Network } fro
 const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60000;
 const DEFAULT_MAX_MESSAGE = 4096;
+const MAX_MESSAGE = 8000;
 const TLS_1_2 = 0x0303;
 
 export interface Broker {
@@ -73,7 +76,7 @@ export class ModdableNetwork implements Network {
       throw new RangeError(`mqtts needs mqtt.ca: the name of a DER CA certificate among the firmware's resources${broker.ca ? ` (no resource ${broker.ca})` : ''}`);
     }
     const max = this.#config.get('mqtt.maxMessage');
-    const maxMessage = typeof max === 'number' && Number.isInteger(max) && max >= 256 ? max : DEFAULT_MAX_MESSAGE;
+    const maxMessage = typeof max === 'number' && Number.isInteger(max) && max >= 256 && max <= MAX_MESSAGE ? max : DEFAULT_MAX_MESSAGE;
     return new ModdableSession(broker, options, maxMessage, this.#system);
   }
 }
