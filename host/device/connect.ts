@@ -6,6 +6,7 @@ import { CliError, EXIT } from '../cli/errors';
 import { addBrokerOptions, BrokerCliOptions, brokerSettings, connectBroker } from '../fleet/connect';
 import { MqttTransport } from '../fleet/mqtt-transport';
 import { DeviceClient, DeviceError, DeviceTimeoutError, ProtocolMismatchError } from './client';
+import { CollectFailedError, CollectShapeError } from './collect';
 import { FlashRefusedError, FlashStalledError } from './flash';
 import { SerialPortTransport, Transport, TransportError } from './transport';
 
@@ -63,7 +64,8 @@ export function deviceFailure(e: unknown): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof TransportError) return new CliError(e.message, EXIT.device);
   if (e instanceof DeviceTimeoutError || e instanceof ProtocolMismatchError || e instanceof FlashStalledError) return new CliError(e.message, EXIT.device);
-  if (e instanceof FlashRefusedError || e instanceof DeviceError) return new CliError(e.message, EXIT.failure);
+  if (e instanceof CollectShapeError) return new CliError(e.message, EXIT.badInput);
+  if (e instanceof FlashRefusedError || e instanceof DeviceError || e instanceof CollectFailedError) return new CliError(e.message, EXIT.failure);
   if (e instanceof Error && e.name === 'AbortError') return new CliError(e.message, EXIT.interrupted);
   return e;
 }

@@ -26,17 +26,19 @@ export function registerCollect(program: Command): void {
       const pipeline = opts.model ? featurePipelineFor(readModel(opts.model).model) : undefined;
       if (opts.model && !pipeline) throw new CliError(`${opts.model} has no feature pipeline`, EXIT.badInput);
       const store = DatasetStore.open(opts.into);
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once('SIGINT', onSigint);
       try {
-        if (pipeline && !store.featureNames()) store.setFeatureNames(pipeline.featureNames());
         const ids = await withDevice(opts, (client) => collectWindows(client, store, {
-          label: opts.label, windows: opts.windows, pipeline,
+          label: opts.label, windows: opts.windows, pipeline, signal: controller.signal,
           onWindow: (done, total) => { if (process.stderr.isTTY && !opts.json) process.stderr.write(`\r  ${done}/${total} windows`); },
-        }));
-        if (process.stderr.isTTY && !opts.json) process.stderr.write('\n');
+        })).finally(() => { if (process.stderr.isTTY && !opts.json) process.stderr.write('\n'); });
         const total = store.count();
         if (opts.json) console.log(JSON.stringify({ added: ids.length, label: opts.label, total }));
         else console.log(`added ${ids.length} "${opts.label}" windows to ${opts.into} (${total} samples in all)`);
       } finally {
+        process.removeListener('SIGINT', onSigint);
         store.close();
       }
     });
