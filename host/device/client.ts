@@ -57,6 +57,14 @@ export class ProtocolMismatchError extends Error {
   }
 }
 
+/** The device answered something the protocol does not allow (an undecodable or mistyped answer, an impossible value). */
+export class ProtocolViolationError extends Error {
+  constructor(detail: string) {
+    super(`the device broke the protocol: ${detail} (is it running a compatible edgeml firmware?)`);
+    this.name = 'ProtocolViolationError';
+  }
+}
+
 /** The request was given up by its AbortSignal or because the client closed. */
 export class RequestAbortedError extends Error {
   constructor(message = 'the request was aborted') {
@@ -161,6 +169,30 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     this.#decoder = new FrameDecoder({
       maxPayload: HOST_MAX_PAYLOAD,
       onFrame: (frame) => {
+        const p = isEventType(frame.type) ? undefined : this.#pending.get(frame.seq);
+        if (p && (frame.type === MSG.ERROR || answers(p.type, frame.type) || frame.type >= 0x80)) {
+          // an answer to a pending request (its sequence number, a response type): it settles it
+          this.counters.responses++;
+          this.#pending.delete(frame.seq);
+          if (!answers(p.type, frame.type)) {
+            p.reject(new ProtocolViolationError(`${messageTypeName(frame.type)} answered ${messageTypeName(p.type)}`));
+            return;
+          }
+          let m: Message;
+          try {
+            m = decodeMessage(frame);
+          } catch (e) {
+            if (p.type === MSG.HELLO && frame.type === MSG.INFO && frame.payload.length >= 2) {
+              // INFO's first field keeps its place in every version: a newer device is a mismatch
+              const version = frame.payload[0]! | (frame.payload[1]! << 8);
+              if (version > PROTOCOL_VERSION) { p.reject(new ProtocolMismatchError(version)); return; }
+            }
+            p.reject(new ProtocolViolationError(`its ${messageTypeName(frame.type)} answer to ${messageTypeName(p.type)} does not decode (${(e as Error).message})`));
+            return;
+          }
+          p.resolve(m);
+          return;
+        }
         let m: Message;
         try {
           m = decodeMessage(frame);
@@ -175,14 +207,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           else if (m.type === MSG.LOG) this.emit('log', m.body);
           return;
         }
-        const p = this.#pending.get(frame.seq);
-        if (!p || !answers(p.type, frame.type)) {
-          this.counters.stray++;
-          return;
-        }
-        this.counters.responses++;
-        this.#pending.delete(frame.seq);
-        p.resolve(m);
+        this.counters.stray++;
       },
       onError: (e) => {
         this.counters.badFrames++;

@@ -5,9 +5,9 @@ import { isDeviceId } from '../../firmware/core/fleet/index';
 import { CliError, EXIT } from '../cli/errors';
 import { addBrokerOptions, BrokerCliOptions, brokerSettings, connectBroker } from '../fleet/connect';
 import { MqttTransport } from '../fleet/mqtt-transport';
-import { DeviceClient, DeviceError, DeviceTimeoutError, ProtocolMismatchError } from './client';
+import { DeviceClient, DeviceError, DeviceTimeoutError, ProtocolMismatchError, ProtocolViolationError } from './client';
 import { CollectFailedError, CollectShapeError } from './collect';
-import { FlashRefusedError, FlashStalledError } from './flash';
+import { FlashRefusedError, FlashStalledError, FlashTakenOverError } from './flash';
 import { SerialPortTransport, Transport, TransportError } from './transport';
 
 export interface ConnectOptions extends Partial<BrokerCliOptions> { port?: string; baud?: string; timeout?: string; device?: string }
@@ -63,9 +63,9 @@ export async function withDevice<T>(o: ConnectOptions, fn: (client: DeviceClient
 export function deviceFailure(e: unknown): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof TransportError) return new CliError(e.message, EXIT.device);
-  if (e instanceof DeviceTimeoutError || e instanceof ProtocolMismatchError || e instanceof FlashStalledError) return new CliError(e.message, EXIT.device);
+  if (e instanceof DeviceTimeoutError || e instanceof ProtocolMismatchError || e instanceof ProtocolViolationError || e instanceof FlashStalledError) return new CliError(e.message, EXIT.device);
   if (e instanceof CollectShapeError) return new CliError(e.message, EXIT.badInput);
-  if (e instanceof FlashRefusedError || e instanceof DeviceError || e instanceof CollectFailedError) return new CliError(e.message, EXIT.failure);
+  if (e instanceof FlashRefusedError || e instanceof DeviceError || e instanceof CollectFailedError || e instanceof FlashTakenOverError) return new CliError(e.message, EXIT.failure);
   if (e instanceof Error && e.name === 'AbortError') return new CliError(e.message, EXIT.interrupted);
   return e;
 }

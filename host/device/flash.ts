@@ -7,10 +7,10 @@
 // running its old model, and the next flash of the same package resumes.
 import { createHash } from 'node:crypto';
 import {
-  BeginStatus, Check, ChunkDisposition, ErrorCode, errorCodeName,
+  BeginStatus, Check, ChunkDisposition, DEFAULT_MAX_PAYLOAD, ErrorCode, LogEvent, MAX_PAYLOAD_LIMIT, MSG, errorCodeName,
 } from '../../firmware/core/protocol/index';
-import type { ActiveModel, CheckResult, ModelChunkAck } from '../../firmware/core/protocol/index';
-import { DeviceClient, DeviceError, RequestAbortedError } from './client';
+import type { ActiveModel, CheckResult, Log, ModelBeginAck, ModelChunkAck } from '../../firmware/core/protocol/index';
+import { DeviceClient, DeviceError, ProtocolViolationError, RequestAbortedError } from './client';
 
 export const MIN_CHUNK = 32;
 /** Clean acks in a row before the chunk size doubles. */
@@ -39,6 +39,8 @@ export interface FlashOptions {
   chunkTimeoutMs?: number;
   /** Give up after this many consecutive losses with no progress (default 50). */
   maxStalls?: number;
+  /** Per-attempt timeout of MODEL_END and ACTIVATE, ms (default 5000: verification takes time on a slow board). */
+  verifyTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -81,6 +83,14 @@ export interface FlashResult {
 /** The link stopped carrying the upload (cable pulled, device gone); re-running resumes. */
 export class FlashStalledError extends Error {
   override name = 'FlashStalledError';
+}
+
+/** The device's upload session is gone without a reboot: another uploader took the slot over. */
+export class FlashTakenOverError extends Error {
+  override name = 'FlashTakenOverError';
+  constructor() {
+    super('another client or an MQTT download took over the upload; run flash again to take it back');
+  }
 }
 
 export class FlashRefusedError extends Error {
@@ -126,65 +136,102 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
   let control = 0;
 
   let firstRttMs = 50;
+  let first = true;
   const begin = async () => {
     control++;
     const t = performance.now();
-    const a = await client.modelBegin({ size, sha256, modelVersion: packageModelVersion(bytes), force: options.force === true, restart: options.restart === true }, { signal });
+    // --restart applies to the first MODEL_BEGIN only: a recovery resumes what this run sent.
+    const a = await client.modelBegin({ size, sha256, modelVersion: packageModelVersion(bytes), force: options.force === true, restart: first && options.restart === true }, { signal });
+    first = false;
     firstRttMs = Math.max(1, performance.now() - t);
-    return a;
+    return checkBeginAck(a, size);
   };
-  let ack = await begin().catch((e: unknown) => {
-    // early refusals (OLDER_VERSION, MODEL_TOO_LARGE) read as the package's refusal
-    if (e instanceof DeviceError && (e.code === ErrorCode.OLDER_VERSION || e.code === ErrorCode.MODEL_TOO_LARGE)) {
-      throw new FlashRefusedError(e.code, [], e.deviceMessage.replace(/^[A-Z_]+: /, ''));
-    }
-    throw e;
-  });
-  const resumedFrom = ack.status === BeginStatus.NEW ? 0 : ack.status === BeginStatus.COMPLETE ? size : ack.resumeOffset;
-  const beginStatus = (['NEW', 'RESUMED', 'COMPLETE'] as const)[ack.status] ?? 'NEW';
-  const state = { acked: resumedFrom, chunksSent: 0, retries: 0, chunk: 0 };
-  const maxChunk = Math.max(1, Math.min(ack.chunkSize, options.chunkSize ?? ack.chunkSize));
-  state.chunk = maxChunk;
-  const window = Math.max(1, options.window ?? ack.window);
-  const timeoutMs = options.chunkTimeoutMs ?? 1000;
-  const maxStalls = options.maxStalls ?? 50;
-
-  for (let pass = 0; ; pass++) {
-    if (state.acked < size) await sendChunks(client, bytes, state, { window, maxChunk, timeoutMs, maxStalls, firstRttMs, signal, onProgress: options.onProgress });
-    aborted();
-    control++;
-    try {
-      const end = await client.modelEnd({ signal });
-      const checks = end.checks.map(checkReport);
-      if (end.code !== ErrorCode.OK) throw new FlashRefusedError(end.code, checks);
-      let activated: FlashResult['activated'];
-      if (options.activate !== false) {
-        aborted();
-        control++;
-        const a: ActiveModel = await client.activate(0xff, options.force === true, { signal });
-        activated = { slot: a.slot, previousSlot: a.previousSlot, modelVersion: a.modelVersion, name: a.name, sha256: hex(a.sha256) };
-      }
-      const c = client.counters;
-      const wireBytesOut = c.bytesOut - c0.bytesOut;
-      const wireBytes = wireBytesOut + c.bytesIn - c0.bytesIn;
-      const payload = size - resumedFrom;
-      return {
-        size, resumedFrom, beginStatus, slot: end.slot, verifiedSha256: hex(end.sha256), checks, activated,
-        wireBytes, wireBytesOut, wirePerPayloadByte: payload > 0 ? wireBytes / payload : 0,
-        chunksSent: state.chunksSent, requests: c.requests - c0.requests,
-        roundTrips: control + Math.ceil(state.chunksSent / window),
-        retries: state.retries, finalChunkSize: state.chunk, seconds: (performance.now() - t0) / 1000,
-      };
-    } catch (e) {
-      // MODEL_END before every byte arrived (the device lost track, e.g. it rebooted): begin again and resume.
-      if (e instanceof DeviceError && (e.code === ErrorCode.BAD_OFFSET || e.code === ErrorCode.NO_SESSION) && pass < 3) {
-        ack = await begin();
-        state.acked = ack.status === BeginStatus.COMPLETE ? size : ack.resumeOffset;
-        continue;
+  // A BOOT log event says the device restarted: its upload session is gone, MODEL_BEGIN resumes it.
+  let rebooted = false;
+  const onLog = (l: Log) => { if (l.event === LogEvent.BOOT) rebooted = true; };
+  client.on('log', onLog);
+  try {
+    let ack = await begin().catch((e: unknown) => {
+      // early refusals (OLDER_VERSION, MODEL_TOO_LARGE) read as the package's refusal
+      if (e instanceof DeviceError && (e.code === ErrorCode.OLDER_VERSION || e.code === ErrorCode.MODEL_TOO_LARGE)) {
+        throw new FlashRefusedError(e.code, [], e.deviceMessage.replace(/^[A-Z_]+: /, ''));
       }
       throw e;
+    });
+    rebooted = false;
+    const resumedFrom = ackedOf(ack, size);
+    const beginStatus = (['NEW', 'RESUMED', 'COMPLETE'] as const)[ack.status] ?? 'NEW';
+    const state = { acked: resumedFrom, chunksSent: 0, retries: 0, chunk: 0 };
+    // a MODEL_CHUNK payload is a u32 offset and the data: the data fits the device's frame limit less 4
+    const frameLimit = Math.min(MAX_PAYLOAD_LIMIT, client.lastInfo?.maxPayload ?? DEFAULT_MAX_PAYLOAD) - 4;
+    const maxChunk = Math.max(1, Math.min(ack.chunkSize, options.chunkSize ?? ack.chunkSize, frameLimit));
+    state.chunk = maxChunk;
+    const window = Math.max(1, options.window ?? ack.window);
+    const timeoutMs = options.chunkTimeoutMs ?? 1000;
+    const maxStalls = options.maxStalls ?? 50;
+    const verifyTimeoutMs = options.verifyTimeoutMs ?? 5000;
+
+    for (let pass = 0; ; pass++) {
+      try {
+        if (state.acked < size) await sendChunks(client, bytes, state, { window, maxChunk, timeoutMs, maxStalls, firstRttMs, signal, onProgress: options.onProgress });
+        aborted();
+        control++;
+        const end = await client.modelEnd({ signal, timeoutMs: verifyTimeoutMs });
+        const checks = end.checks.map(checkReport);
+        if (end.code !== ErrorCode.OK) throw new FlashRefusedError(end.code, checks);
+        let activated: FlashResult['activated'];
+        if (options.activate !== false) {
+          aborted();
+          control++;
+          const a: ActiveModel = await client.activate(0xff, options.force === true, { signal, timeoutMs: verifyTimeoutMs });
+          activated = { slot: a.slot, previousSlot: a.previousSlot, modelVersion: a.modelVersion, name: a.name, sha256: hex(a.sha256) };
+        }
+        const c = client.counters;
+        const wireBytesOut = c.bytesOut - c0.bytesOut;
+        const wireBytes = wireBytesOut + c.bytesIn - c0.bytesIn;
+        const payload = size - resumedFrom;
+        return {
+          size, resumedFrom, beginStatus, slot: end.slot, verifiedSha256: hex(end.sha256), checks, activated,
+          wireBytes, wireBytesOut, wirePerPayloadByte: payload > 0 ? wireBytes / payload : 0,
+          chunksSent: state.chunksSent, requests: c.requests - c0.requests,
+          roundTrips: control + Math.ceil(state.chunksSent / window),
+          retries: state.retries, finalChunkSize: state.chunk, seconds: (performance.now() - t0) / 1000,
+        };
+      } catch (e) {
+        if (!(e instanceof DeviceError) || signal?.aborted) throw e;
+        // NO_SESSION: after a reboot (BOOT event) the session is gone, begin again and resume;
+        // otherwise another uploader took the slot: do not take it back behind the user's back.
+        // BAD_OFFSET at MODEL_END: the device holds less than we thought; begin again and resume.
+        if (e.code === ErrorCode.NO_SESSION) {
+          if (!rebooted) throw new FlashTakenOverError();
+        } else if (!(e.code === ErrorCode.BAD_OFFSET && e.requestType === MSG.MODEL_END)) throw e;
+        if (pass >= 3) throw e;
+        rebooted = false;
+        ack = await begin();
+        state.acked = ackedOf(ack, size);
+        continue;
+      }
     }
+  } finally {
+    client.off('log', onLog);
   }
+}
+
+/** Bytes the device holds after MODEL_BEGIN_ACK. */
+function ackedOf(ack: ModelBeginAck, size: number): number {
+  return ack.status === BeginStatus.NEW ? 0 : ack.status === BeginStatus.COMPLETE ? size : ack.resumeOffset;
+}
+
+/** MODEL_BEGIN_ACK as the spec allows it; otherwise a ProtocolViolationError. */
+function checkBeginAck(ack: ModelBeginAck, size: number): ModelBeginAck {
+  if (ack.status !== BeginStatus.NEW && ack.status !== BeginStatus.RESUMED && ack.status !== BeginStatus.COMPLETE) {
+    throw new ProtocolViolationError(`MODEL_BEGIN_ACK has an unknown status ${ack.status}`);
+  }
+  if (ack.status === BeginStatus.RESUMED && ack.resumeOffset > size) {
+    throw new ProtocolViolationError(`MODEL_BEGIN_ACK resumes at byte ${ack.resumeOffset} of a ${size}-byte package`);
+  }
+  if (ack.chunkSize < 1) throw new ProtocolViolationError('MODEL_BEGIN_ACK allows chunks of 0 bytes');
+  return ack;
 }
 
 interface SendOptions {

@@ -107,7 +107,7 @@ interface Manifest {
   config: Record<string, string | number>;
   modules: Record<string, string | string[]>;
   preload: string[];
-  platforms: Record<string, { build?: Record<string, string> }>;
+  platforms: Record<string, { build?: Record<string, string>; include?: string[]; modules?: Record<string, string | string[]>; preload?: string[] }>;
 }
 
 describe('manifest.json (the device build)', () => {
@@ -156,11 +156,21 @@ describe('manifest.json (the device build)', () => {
 
   it('maps and preloads every platform module by name (mcconfig preloads TypeScript only by exact name)', () => {
     const missing = moduleFiles(platformDir)
+      .filter((m) => !m.startsWith('setup-')) // setup modules: their own names, below
       .map((m) => `platform/moddable/${m}`)
       .filter((s) => manifest.modules[s] !== `./firmware/${s}` || !manifest.preload.includes(s));
     expect(missing).toEqual([]);
     const stale = manifest.preload.filter((s) => /^(core|app|platform)\//.test(s) && !existsSync(local(`firmware/${s}.ts`)));
     expect(stale).toEqual([]);
+  });
+
+  it('runs its own Wi-Fi setup on ESP32 in place of the SDK\'s setup/network (which holds the application until it has an IP address)', () => {
+    const esp32 = manifest.platforms.esp32;
+    expect(esp32.modules?.['~']).toContain('$(MODDABLE)/build/devices/esp32/setup/network');
+    expect(esp32.modules?.['setup/wifi']).toBe('./firmware/platform/moddable/setup-wifi');
+    expect(esp32.preload).toContain('setup/wifi');
+    expect(esp32.include).toContain('$(MODDABLE)/modules/network/wifi/manifest.json');
+    expect(moduleFiles(platformDir).filter((m) => m.startsWith('setup-'))).toEqual(['setup-wifi']);
   });
 
   it('names partitions that the ESP32 partition table has, laid out within 4 MB', () => {
