@@ -113,7 +113,7 @@ describe('flashModel recovery', () => {
 
 describe('DeviceClient answers that break the protocol', () => {
   it('an answer with the request\'s sequence number that does not decode rejects it at once', async () => {
-    const fake = new FakeDevice((m, seq, f) => f.sendRaw(MSG.STATS_REPORT, seq, new Uint8Array([1, 2])));
+    const fake = new FakeDevice((_m, seq, f) => f.sendRaw(MSG.STATS_REPORT, seq, new Uint8Array([1, 2])));
     const t = performance.now();
     const err = await fake.client({ timeoutMs: 500, retries: 3 }).stats().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProtocolViolationError);
@@ -122,14 +122,14 @@ describe('DeviceClient answers that break the protocol', () => {
   });
 
   it('an answer of the wrong type rejects the request', async () => {
-    const fake = new FakeDevice((m, seq, f) => f.send(MSG.STREAM_STATE, seq, { enabled: true, includeScores: false }));
+    const fake = new FakeDevice((_m, seq, f) => f.send(MSG.STREAM_STATE, seq, { enabled: true, includeScores: false }));
     const err = await fake.client({ timeoutMs: 500 }).stats().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProtocolViolationError);
     expect((err as Error).message).toMatch(/STREAM_STATE answered STATS/);
   });
 
   it('an INFO of a newer protocol that this host cannot decode is a protocol mismatch', async () => {
-    const fake = new FakeDevice((m, seq, f) => f.sendRaw(MSG.INFO, seq, new Uint8Array([99, 0, 1, 2, 3])));
+    const fake = new FakeDevice((_m, seq, f) => f.sendRaw(MSG.INFO, seq, new Uint8Array([99, 0, 1, 2, 3])));
     const err = await fake.client({ timeoutMs: 500 }).hello().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProtocolMismatchError);
     expect((err as Error).message).toMatch(/protocol version mismatch: the device speaks version 99/);
