@@ -10,7 +10,11 @@ import { CollectFailedError, CollectShapeError } from './collect';
 import { FlashRefusedError, FlashStalledError, FlashTakenOverError } from './flash';
 import { SerialPortTransport, Transport, TransportError } from './transport';
 
-export interface ConnectOptions extends Partial<BrokerCliOptions> { port?: string; baud?: string; timeout?: string; device?: string }
+export interface ConnectOptions extends Partial<BrokerCliOptions> {
+  port?: string; baud?: string; timeout?: string; device?: string;
+  /** Ctrl-C: gives up HELLO at once (exit 130). */
+  signal?: AbortSignal;
+}
 
 export async function connect(o: ConnectOptions): Promise<DeviceClient> {
   const timeoutMs = o.timeout ? Number(o.timeout) : 1000;
@@ -18,9 +22,10 @@ export async function connect(o: ConnectOptions): Promise<DeviceClient> {
   const transport = await openTransport(o).catch((e: unknown) => { throw deviceFailure(e); });
   const client = new DeviceClient(transport, { timeoutMs, retries: 3 });
   try {
-    await client.hello();
+    await client.hello({ signal: o.signal });
   } catch (e) {
     await client.close();
+    if (o.signal?.aborted) throw new CliError(`interrupted while waiting for the device on ${transport.name} to answer`, EXIT.interrupted);
     throw deviceFailure(e);
   }
   return client;

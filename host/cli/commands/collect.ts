@@ -30,7 +30,7 @@ export function registerCollect(program: Command): void {
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
       try {
-        const ids = await withDevice(opts, (client) => collectWindows(client, store, {
+        const ids = await withDevice({ ...opts, signal: controller.signal }, (client) => collectWindows(client, store, {
           label: opts.label, windows: opts.windows, pipeline, signal: controller.signal,
           onWindow: (done, total) => { if (process.stderr.isTTY && !opts.json) process.stderr.write(`\r  ${done}/${total} windows`); },
         })).finally(() => { if (process.stderr.isTTY && !opts.json) process.stderr.write('\n'); });

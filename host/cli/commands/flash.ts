@@ -24,7 +24,7 @@ export function registerFlash(program: Command): void {
       process.once('SIGINT', onSigint);
       const bar = process.stderr.isTTY && !opts.json ? await progressBar(bytes.length) : undefined;
       try {
-        await withDevice(opts, async (client) => {
+        await withDevice({ ...opts, signal: controller.signal }, async (client) => {
           const r = await flashModel(client, bytes, {
             activate: opts.activate, force: opts.force, restart: opts.restart, signal: controller.signal,
             onProgress: (p: FlashProgress) => bar?.update(p.acked, { chunk: p.chunkSize, retries: p.retries }),
