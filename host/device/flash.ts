@@ -56,6 +56,8 @@ export interface FlashResult {
   /** Where the upload started: 0, or the offset a previous interrupted run left. */
   resumedFrom: number;
   beginStatus: 'NEW' | 'RESUMED' | 'COMPLETE';
+  /** Where each MODEL_BEGIN again after a device restart (or a short MODEL_END) resumed. */
+  rebegins: number[];
   slot: number;
   /** SHA-256 of the slot as the device computed it at MODEL_END (hex). */
   verifiedSha256: string;
@@ -162,6 +164,7 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
     const resumedFrom = ackedOf(ack, size);
     const beginStatus = (['NEW', 'RESUMED', 'COMPLETE'] as const)[ack.status] ?? 'NEW';
     const state = { acked: resumedFrom, chunksSent: 0, retries: 0, chunk: 0 };
+    const rebegins: number[] = [];
     // a MODEL_CHUNK payload is a u32 offset and the data: the data fits the device's frame limit less 4
     const frameLimit = Math.min(MAX_PAYLOAD_LIMIT, client.lastInfo?.maxPayload ?? DEFAULT_MAX_PAYLOAD) - 4;
     const maxChunk = Math.max(1, Math.min(ack.chunkSize, options.chunkSize ?? ack.chunkSize, frameLimit));
@@ -191,7 +194,7 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
         const wireBytes = wireBytesOut + c.bytesIn - c0.bytesIn;
         const payload = size - resumedFrom;
         return {
-          size, resumedFrom, beginStatus, slot: end.slot, verifiedSha256: hex(end.sha256), checks, activated,
+          size, resumedFrom, beginStatus, rebegins, slot: end.slot, verifiedSha256: hex(end.sha256), checks, activated,
           wireBytes, wireBytesOut, wirePerPayloadByte: payload > 0 ? wireBytes / payload : 0,
           chunksSent: state.chunksSent, requests: c.requests - c0.requests,
           roundTrips: control + Math.ceil(state.chunksSent / window),
@@ -209,6 +212,7 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
         rebooted = false;
         ack = await begin();
         state.acked = ackedOf(ack, size);
+        rebegins.push(state.acked);
         continue;
       }
     }

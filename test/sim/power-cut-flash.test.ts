@@ -1,7 +1,8 @@
 // Power cuts while the host flashes a simulated device (the real firmware in XS, its flash a
 // file with NOR semantics): the power goes at a random byte of the upload or the activation,
-// the device reboots, and the host re-runs the flash. Every boot must run the old or the new
-// model, never none; re-runs resume from what the slot holds; the new model ends active.
+// the device reboots, and the flash goes on across the reboot (the client begins again after the
+// device's BOOT event) or the host re-runs it. Every boot must run the old or the new model,
+// never none; uploads resume from what the slot holds; the new model ends active.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotState, activeModelOf } from '../../firmware/core/protocol/index';
 import { flashModel } from '../../host/device/flash';
@@ -11,6 +12,15 @@ import { Prng } from '../support/prng';
 
 const FULL = process.env.EDGEML_FULL === '1';
 const CUTS = FULL ? 200 : 8; // the 200 random points in the full run
+
+/** The model the last boot ran, from the firmware's boot line ("edgeml: slot 1: name v1"). */
+function bootedModel(logs: readonly string[]): string {
+  for (let i = logs.length - 1; i >= 0; i--) {
+    const m = /^edgeml: (?:slot \d+: (\S+) v\d+|(no model))/.exec(logs[i]);
+    if (m) return m[1] ?? 'none';
+  }
+  return 'no boot line';
+}
 
 describe('power cuts during flash, end to end through the simulator', () => {
   let rig: Rig;
@@ -43,7 +53,7 @@ describe('power cuts during flash, end to end through the simulator', () => {
         const armed = cut < CUTS;
         // A whole flash erases and writes each byte (erases count whole blocks), plus state records.
         if (armed) power.cutAfter(1 + Math.floor(random.next() * (2 * to.bytes.length + 8192)));
-        const run = await flashModel(rig.client, to.bytes, { force: true, restart: first, onProgress: (p) => { if (firstAcked < 0) firstAcked = p.acked; } }).catch((e: unknown) => e);
+        const run = await flashModel(rig.client, to.bytes, { force: true, restart: first, onProgress: (p) => { if (firstAcked < 0) firstAcked = p.acked; } }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
         power.disarm();
         if (armed) cut++;
         // A resumed upload starts from what the slot held, not from zero.
@@ -51,10 +61,19 @@ describe('power cuts during flash, end to end through the simulator', () => {
           expect(firstAcked).toBeGreaterThanOrEqual(partial.bytes);
           resumes++;
         }
-        if (!(run instanceof Error)) done = true; // the cut fell after the last byte this flash touched
-        else if (rig.device.boots === boots) throw run; // a failure without a power cut is a bug
-        else {
+        const rebooted = rig.device.boots !== boots;
+        if (rebooted) {
           boots = rig.device.boots;
+          // The boot ran the old or the new model, never none, never a partial one (the flash
+          // client may have gone on across the reboot: it resumes after the device's BOOT event).
+          expect([from.name, to.name]).toContain(bootedModel(rig.device.logs));
+        }
+        if (!(run instanceof Error)) {
+          // Across a reboot the client begins again: from the prefix the slot kept, not from zero.
+          resumes += run.rebegins.filter((at) => at > 0).length;
+          done = true; // done, across the reboot or before the cut
+        } else if (!rebooted) throw run; // a failure without a power cut is a bug
+        else {
           await rig.reconnect();
           const active = activeModelOf(await rig.client.hello())?.name;
           expect([from.name, to.name]).toContain(active); // never none, never a partial one
