@@ -230,8 +230,12 @@ export class DatasetStore {
     return this.insertMany([sample])[0];
   }
 
-  /** Inserts samples in one transaction (all or none); returns their ids. */
-  insertMany(samples: Iterable<SampleInput>): number[] {
+  /**
+   * Inserts samples in one transaction (all or none); returns their ids. A store without
+   * feature names takes `featureNames` (else f0, f1, ...) with the first feature vector, in the
+   * same transaction.
+   */
+  insertMany(samples: Iterable<SampleInput>, featureNames?: string[]): number[] {
     return this.#db.transaction((items: Iterable<SampleInput>) => {
       let names = this.featureNames();
       const ids: number[] = [];
@@ -240,9 +244,10 @@ export class DatasetStore {
         const row = this.#row(s, index++);
         if (row.feature_count !== null) {
           if (!names) {
-            names = Array.from({ length: row.feature_count }, (_, i) => `f${i}`);
+            names = featureNames ?? Array.from({ length: row.feature_count }, (_, i) => `f${i}`);
             this.setFeatureNames(names);
-          } else if (names.length !== row.feature_count) {
+          }
+          if (names.length !== row.feature_count) {
             throw new StoreError('FEATURE_COUNT', `sample ${index - 1} has ${row.feature_count} features, the store has ${names.length}`);
           }
         }

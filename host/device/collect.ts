@@ -118,24 +118,16 @@ export async function collectWindows(client: DeviceClient, store: DatasetStore, 
 
   complete.sort((a, b) => a.index - b.index);
   const now = Date.now();
-  const names = pipeline && !store.featureNames() ? pipeline.featureNames() : undefined;
-  // insertMany runs one transaction while it iterates: the feature names are written in it
-  // (after the rows, whose first one sets placeholder names), so they land together or not at all.
-  function* rows() {
-    for (let i = 0; i < complete.length; i++) {
-      const w = complete[i]!;
-      let features: Int16Array | undefined;
-      if (pipeline) {
-        features = new Int16Array(pipeline.featureCount);
-        pipeline.compute(w.data, features);
-      }
-      yield {
-        device: deviceId, timestamp: now + i, label: options.label,
-        window: { data: w.data, shape: [w.data.length / w.axes, w.axes] },
-        features,
-      };
+  return store.insertMany(complete.map((w, i) => {
+    let features: Int16Array | undefined;
+    if (pipeline) {
+      features = new Int16Array(pipeline.featureCount);
+      pipeline.compute(w.data, features);
     }
-    if (names) store.setFeatureNames(names);
-  }
-  return store.insertMany(rows());
+    return {
+      device: deviceId, timestamp: now + i, label: options.label,
+      window: { data: w.data, shape: [w.data.length / w.axes, w.axes] },
+      features,
+    };
+  }), pipeline?.featureNames()); // named in the insert's transaction: together or not at all
 }

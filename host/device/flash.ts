@@ -162,7 +162,7 @@ export async function flashModel(client: DeviceClient, bytes: Uint8Array, option
     });
     rebooted = false;
     const resumedFrom = ackedOf(ack, size);
-    const beginStatus = (['NEW', 'RESUMED', 'COMPLETE'] as const)[ack.status] ?? 'NEW';
+    const beginStatus = (['NEW', 'RESUMED', 'COMPLETE'] as const)[ack.status]; // checkBeginAck allows these three
     const state = { acked: resumedFrom, chunksSent: 0, retries: 0, chunk: 0 };
     const rebegins: number[] = [];
     // a MODEL_CHUNK payload is a u32 offset and the data: the data fits the device's frame limit less 4
